@@ -1,0 +1,65 @@
+import { createServer as createHttpServer } from 'node:http';
+import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseLockedError, openDatabase } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { createServer } from './server.ts';
+import { createLogger } from './logger.ts';
+import { loadDemoDataIfEmpty } from './demo.ts';
+
+/** Starts Supportgraph: config, database, migrations, demo data, HTTP; stops cleanly on SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`supportgraph: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+
+  let db;
+  try {
+    db = await openDatabase(config.database);
+  } catch (error) {
+    if (error instanceof DatabaseLockedError) {
+      console.error(`supportgraph: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  log.info({ database: db.location }, 'database opened');
+  const applied = await migrate(db.driver);
+  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+
+  if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
+
+  const yoga = createServer({ db, production: config.production, logger: log });
+  const http = createHttpServer(yoga);
+  await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight requests');
+    // close() stops accepting and resolves once in-flight requests have finished.
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    const force = setTimeout(() => http.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(force);
+    await db.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+await main();

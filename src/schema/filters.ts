@@ -1,0 +1,149 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import type { TicketFilterSpec, TimeRange } from '../analytics/filter.ts';
+import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.ts';
+import { badInput } from '../errors.ts';
+import { builder } from './builder.ts';
+import type { Context } from './context.ts';
+import { ChannelEnum, PriorityEnum, TicketStatusEnum } from './enums.ts';
+
+/** The shape of a DateTimeRange argument. */
+export interface DateTimeRangeArg {
+  from: Date;
+  to: Date;
+}
+
+/** `{ from, to }`, a half-open interval of instants. */
+export const DateTimeRangeInput = builder.inputType('DateTimeRange', {
+  description: 'A half-open interval of instants: from (inclusive) to (exclusive).',
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime', required: true, description: 'First instant in the range (inclusive).' }),
+    to: t.field({ type: 'DateTime', required: true, description: 'End of the range (exclusive); must be after from.' }),
+  }),
+});
+
+/** The shape of a TicketFilter argument, before its ids are decoded. */
+export interface TicketFilterArg {
+  channels?: Channel[] | null;
+  priorities?: Priority[] | null;
+  statuses?: TicketStatus[] | null;
+  categoryIds?: (string | number)[] | null;
+  teamIds?: (string | number)[] | null;
+  agentIds?: (string | number)[] | null;
+  customerIds?: (string | number)[] | null;
+  tags?: string[] | null;
+  createdAt?: DateTimeRangeArg | null;
+}
+
+/** Filter shared by ticket lists and every analytics query. */
+export const TicketFilterInput = builder.inputType('TicketFilter', {
+  description:
+    'Which tickets to include. Each list matches any of its values; lists combine with AND; an absent or empty list does not filter.',
+  fields: (t) => ({
+    channels: t.field({ type: [ChannelEnum], description: 'Tickets from any of these channels.' }),
+    priorities: t.field({ type: [PriorityEnum], description: 'Tickets with any of these priorities.' }),
+    statuses: t.field({ type: [TicketStatusEnum], description: 'Tickets currently in any of these statuses.' }),
+    categoryIds: t.idList({ description: 'Tickets in any of these categories (Category ids).' }),
+    teamIds: t.idList({ description: 'Tickets of any of these teams (Team ids).' }),
+    agentIds: t.idList({ description: 'Tickets assigned to any of these agents (Agent ids).' }),
+    customerIds: t.idList({ description: 'Tickets of any of these customers (Customer ids).' }),
+    tags: t.stringList({ description: 'Tickets carrying any of these tags.' }),
+    createdAt: t.field({ type: DateTimeRangeInput, description: 'Tickets created in this half-open range.' }),
+  }),
+});
+
+/** Checks that a range is not empty or reversed; names the argument in the message. */
+export function parseRange(range: DateTimeRangeArg, argument = 'range'): TimeRange {
+  if (!(range.from instanceof Date) || !(range.to instanceof Date)) {
+    throw badInput(`${argument} needs both from and to as DateTime values with an offset`);
+  }
+  if (range.from.getTime() >= range.to.getTime()) {
+    throw badInput(
+      `${argument}.from (${range.from.toISOString()}) must be before ${argument}.to (${range.to.toISOString()}); the range is half-open [from, to)`,
+      { argument },
+    );
+  }
+  return { from: range.from, to: range.to };
+}
+
+/** Decodes a list of global ids that must all be of one type, e.g. `Team`. */
+export function decodeIds(ids: (string | number)[] | null | undefined, typename: string, argument: string): number[] | null {
+  if (!ids) return null;
+  return ids.map((id) => decodeId(id, typename, argument));
+}
+
+/** Decodes one global id of the given type to its row id; clear error otherwise. */
+export function decodeId(id: string | number, typename: string, argument = 'id'): number {
+  const raw = String(id);
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(raw);
+  } catch {
+    throw badInput(`${argument}: "${raw.slice(0, 80)}" is not a valid ${typename} id`, { argument });
+  }
+  if (decoded.typename !== typename || !/^\d+$/.test(decoded.id)) {
+    throw badInput(
+      `${argument}: "${raw.slice(0, 80)}" is a ${decoded.typename || 'unknown'} id, expected a ${typename} id`,
+      { argument },
+    );
+  }
+  return Number(decoded.id);
+}
+
+type CheckedModel = 'team' | 'agent' | 'category' | 'customer';
+
+async function existingIds(ctx: Context, model: CheckedModel, ids: number[]): Promise<Set<number>> {
+  const where = { where: { id: { in: ids } }, select: { id: true } };
+  const prisma = ctx.db.prisma;
+  const rows =
+    model === 'team'
+      ? await prisma.team.findMany(where)
+      : model === 'agent'
+        ? await prisma.agent.findMany(where)
+        : model === 'category'
+          ? await prisma.category.findMany(where)
+          : await prisma.customer.findMany(where);
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * Turns a TicketFilter argument into an engine filter: decodes ids, checks that they
+ * name existing rows, and validates the createdAt range.
+ */
+export async function resolveTicketFilter(
+  ctx: Context,
+  filter: TicketFilterArg | null | undefined,
+  argument = 'filter',
+): Promise<TicketFilterSpec> {
+  if (!filter) return {};
+  const lists: [keyof TicketFilterArg, string, CheckedModel][] = [
+    ['teamIds', 'Team', 'team'],
+    ['agentIds', 'Agent', 'agent'],
+    ['categoryIds', 'Category', 'category'],
+    ['customerIds', 'Customer', 'customer'],
+  ];
+  const decoded: Record<string, number[] | null> = {};
+  for (const [field, typename, model] of lists) {
+    const ids = decodeIds(filter[field] as (string | number)[] | null | undefined, typename, `${argument}.${field}`);
+    decoded[field] = ids;
+    if (ids && ids.length > 0) {
+      const found = await existingIds(ctx, model, ids);
+      const missing = ids.filter((id) => !found.has(id));
+      if (missing.length > 0) {
+        throw badInput(`${argument}.${field}: no ${typename} with id ${missing.join(', ')}`, {
+          argument: `${argument}.${field}`,
+        });
+      }
+    }
+  }
+  return {
+    channels: filter.channels,
+    priorities: filter.priorities,
+    statuses: filter.statuses,
+    tags: filter.tags,
+    teamIds: decoded.teamIds,
+    agentIds: decoded.agentIds,
+    categoryIds: decoded.categoryIds,
+    customerIds: decoded.customerIds,
+    createdAt: filter.createdAt ? parseRange(filter.createdAt, `${argument}.createdAt`) : null,
+  };
+}
