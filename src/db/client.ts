@@ -63,7 +63,7 @@ function lockDataFolder(dir: string): () => void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = Number(readFileSync(lockPath, 'utf8').trim());
-    if (Number.isInteger(holder) && holder !== process.pid && pidAlive(holder)) {
+    if (Number.isInteger(holder) && pidAlive(holder)) {
       throw new DatabaseLockedError(
         `The PGlite data folder ${dir} is in use by process ${holder} (a running server or CLI). ` +
           'PGlite allows one process at a time: stop that process first, or point both at a ' +
