@@ -31,6 +31,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Our /health checks the database; Yoga's built-in one would answer without it.
+    healthCheckEndpoint: '/_yoga/health',
     // Yoga reports every error it sees; user mistakes are not server faults, so they go to debug.
     logging: options.logger
       ? {

@@ -123,7 +123,9 @@ builder.queryFields((t) => ({
       const field = args.orderBy?.field ?? 'createdAt';
       const direction = args.orderBy?.direction === 'ASC' ? 'asc' : 'desc';
       const orderBy: Prisma.TicketOrderByWithRelationInput[] = [
-        field === 'priority' ? { priority: direction } : { [field]: { sort: direction, nulls: 'last' } },
+        field === 'createdAt' || field === 'priority'
+          ? { [field]: direction }
+          : { [field]: { sort: direction, nulls: 'last' } },
         { id: direction },
       ];
       return ctx.db.prisma.ticket.findMany({ ...query, where, orderBy });
