@@ -1,0 +1,261 @@
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Bucket } from './buckets.ts';
+import { dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
+import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from './filter.ts';
+import { feedbackKinds, measureAt, SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
+
+/** Sort direction of a breakdown. */
+export type Direction = 'ASC' | 'DESC';
+
+/** Everything one metrics statement needs. */
+export interface CompileInput {
+  /** Measure paths to compute (registry leaves), e.g. `csat.score`. */
+  measures: readonly string[];
+  range: TimeRange;
+  /** The bucket grid, at least one bucket, covering `range` without gaps. */
+  buckets: readonly Bucket[];
+  /** Also return bucket 0: totals over the whole range (for breakdowns with buckets). */
+  totals: boolean;
+  filter: TicketFilterSpec | null | undefined;
+  scope: ViewerScope;
+  /** Group by these (0 to 2); rows then carry keys k1, k2. */
+  dimensions: readonly Dimension[];
+  /** Entity mode: return exactly these values of the single dimension, zero-filled. */
+  keys?: readonly number[];
+  /** Order groups by a measure's range total (then by key), nulls last. */
+  order?: { path: string; direction: Direction };
+  /** Keep at most this many groups. */
+  limit?: number;
+  /** "Now" for SLA decisions (a deadline not yet passed is pending). */
+  now: Date;
+}
+
+/** A compiled statement and how to read its columns. */
+export interface CompiledQuery {
+  sql: Prisma.Sql;
+  /** Column `m<i>` holds `measures[i]`. */
+  measures: MeasureEntry[];
+  /** Key columns `k1`, `k2` in dimension order. */
+  dimensions: Dimension[];
+  /** The bucket number of the totals rows: 0 with `totals`, 1 with a single bucket, else -1 (none). */
+  totalsBucket: number;
+}
+
+/** One row of a compiled statement: keys, bucket number (1-based; 0 = totals), measures. */
+export type MetricsRow = Record<string, unknown> & { b: number };
+
+const iso = (d: Date) => d.toISOString();
+
+/** Prisma.join that accepts an empty list. */
+const join = (parts: readonly Prisma.Sql[], separator: string): Prisma.Sql =>
+  parts.length === 0 ? Prisma.empty : Prisma.join([...parts], separator);
+
+interface SourcePlan {
+  row: RowKind;
+  from: Prisma.Sql;
+  /** The event time; rows are kept when it falls in the range. */
+  time: Prisma.Sql;
+  where: Prisma.Sql[];
+}
+
+/**
+ * Compiles the selected measures into ONE statement: a CTE per event source (rows in
+ * the range, grouped by keys and bucket), merged onto a frame of every (keys × bucket),
+ * so empty buckets come back zero-filled. A stock (backlog) is what was open at the
+ * range start plus the running sum of creations minus solves.
+ */
+export function compileMetricsSql(input: CompileInput): CompiledQuery {
+  const measures = [...new Set(input.order ? [...input.measures, input.order.path] : input.measures)].map((path) => {
+    const entry = measureAt(path);
+    if (!entry) throw new Error(`unknown measure ${path}`);
+    return entry;
+  });
+  if (measures.length === 0) throw new Error('compileMetricsSql needs at least one measure');
+  const dims = [...input.dimensions];
+  const keyCols = dims.map((_, i) => Prisma.raw(`k${i + 1}`));
+  const from = Prisma.sql`${iso(input.range.from)}::timestamptz`;
+  const to = Prisma.sql`${iso(input.range.to)}::timestamptz`;
+  const now = Prisma.sql`${iso(input.now)}::timestamptz`;
+  const many = input.buckets.length > 1;
+  const starts = input.buckets.map((b) => iso(b.start));
+  const bucketOf = (time: Prisma.Sql) => (many ? Prisma.sql`width_bucket(${time}, ${starts}::timestamptz[])` : Prisma.sql`1`);
+  // Ordering groups needs their range totals.
+  const totals = (input.totals || input.order !== undefined) && many;
+
+  const ticketFilter = ticketFilterSql(input.filter, input.scope, 't');
+  const feedbackFilter = ticketFilterSql(input.filter, input.scope, 't', FEEDBACK_CREDIT);
+  const ticketFrom = Prisma.sql`"Ticket" t`;
+  const feedbackFrom = Prisma.sql`"Feedback" f LEFT JOIN "Ticket" t ON t."id" = f."ticketId" LEFT JOIN "Agent" fa ON f."ticketId" IS NULL AND fa."id" = f."agentId"`;
+  const sla = (fulfilled: Prisma.Sql, due: Prisma.Sql): SourcePlan => ({
+    row: 'ticket',
+    from: ticketFrom,
+    // Met targets are decided at fulfilment, missed ones at the deadline: LEAST of both.
+    time: Prisma.sql`LEAST(${fulfilled}, ${due})`,
+    // The decision is never after the deadline, so `due >= from` holds for every row in
+    // range and lets the deadline index narrow the scan.
+    where: [ticketFilter, Prisma.sql`${due} >= ${from}`, Prisma.sql`LEAST(${fulfilled}, ${due}) <= ${now}`],
+  });
+  const paths = measures.map((m) => m.path);
+  const kinds = feedbackKinds(paths);
+  const plans: Record<EventSource, SourcePlan> = {
+    created: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."createdAt"`, where: [ticketFilter] },
+    solved: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."solvedAt"`, where: [ticketFilter] },
+    firstResponse: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."firstResponseAt"`, where: [ticketFilter] },
+    feedback: {
+      row: 'feedback',
+      from: feedbackFrom,
+      time: Prisma.sql`f."createdAt"`,
+      where: [feedbackFilter, Prisma.sql`f."kind" = ANY(${kinds}::text[]::"FeedbackKind"[])`],
+    },
+    slaFirstResponse: sla(Prisma.sql`LEAST(t."firstResponseAt", t."solvedAt")`, Prisma.sql`t."firstResponseDueAt"`),
+    slaResolution: sla(Prisma.sql`t."solvedAt"`, Prisma.sql`t."resolutionDueAt"`),
+  };
+
+  const keysFor = (row: RowKind) => {
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1));
+    const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
+    const joins = parts.flatMap((p) => p.joins);
+    // Entity mode: only the requested entities' rows. On tickets the condition is a plain
+    // column an index serves; feedback learns its entity only through the ticket join,
+    // so it is grouped first and restricted after (see `late`).
+    const restrict = input.keys && row === 'ticket' ? [Prisma.sql`${parts[0].value} = ANY(${[...input.keys]}::int[])`] : [];
+    const late = input.keys && row === 'feedback' ? Prisma.sql`WHERE k1 = ANY(${[...input.keys]}::int[])` : Prisma.empty;
+    return { select, joins, restrict, late };
+  };
+  const groupBy = (bucket: Prisma.Sql, withTotals: boolean) => {
+    const keys = keyCols.length ? join(keyCols, ', ') : Prisma.empty;
+    if (!withTotals) return keyCols.length ? Prisma.sql`GROUP BY ${keys}, ${bucket}` : Prisma.sql`GROUP BY ${bucket}`;
+    return keyCols.length
+      ? Prisma.sql`GROUP BY GROUPING SETS ((${keys}, ${bucket}), (${keys}))`
+      : Prisma.sql`GROUP BY GROUPING SETS ((${bucket}), ())`;
+  };
+  const column = (i: number) => Prisma.raw(`m${i}`);
+  const selectList = (items: Prisma.Sql[]) => join(items, ', ');
+
+  const ctes: Prisma.Sql[] = [];
+  const unionParts: Prisma.Sql[] = [];
+  const nullOf = (m: MeasureEntry) => Prisma.raw(`NULL::${m.leaf.type === 'Int' ? 'int' : 'float8'}`);
+  /** Adds a CTE's rows to the union: its own columns, NULL for every other measure. */
+  const addToUnion = (name: Prisma.Sql, own: Set<number>, where: Prisma.Sql = Prisma.empty) => {
+    const cols = measures.map((m, i) => (own.has(i) ? column(i) : Prisma.sql`${nullOf(m)} AS ${column(i)}`));
+    unionParts.push(Prisma.sql`SELECT ${selectList([...keyCols, Prisma.sql`COALESCE(b, 0) AS b`, ...cols])} FROM ${name} ${where}`);
+  };
+  for (const source of SOURCES) {
+    const aggregates: Prisma.Sql[] = [];
+    const own = new Set<number>();
+    measures.forEach((m, i) => {
+      const stock = m.leaf.stock;
+      // A stock takes +count(*) from the source rows enter by and -count(*) from the one they leave by.
+      const sql = stock
+        ? stock.entering === source.name
+          ? Prisma.sql`count(*)::int`
+          : stock.leaving === source.name
+            ? Prisma.sql`(-count(*))::int`
+            : null
+        : m.leaf.source === source.name
+          ? m.leaf.sql
+          : null;
+      if (sql) {
+        aggregates.push(Prisma.sql`${sql} AS ${column(i)}`);
+        own.add(i);
+      }
+    });
+    if (own.size === 0) continue;
+    const name = Prisma.raw(`s_${source.name}`);
+    const plan = plans[source.name];
+    const k = keysFor(plan.row);
+    // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
+    // would make the planner hash the whole ticket table instead of the feedback rows.
+    const fence = input.keys && plan.row === 'feedback' ? Prisma.raw('MATERIALIZED') : Prisma.empty;
+    ctes.push(Prisma.sql`${name} AS ${fence} (
+  SELECT ${selectList([...k.select, Prisma.sql`${bucketOf(plan.time)} AS b`, ...aggregates])}
+  FROM ${plan.from} ${join(k.joins, ' ')}
+  WHERE ${plan.time} >= ${from} AND ${plan.time} < ${to} AND ${join([...plan.where, ...k.restrict], ' AND ')}
+  ${groupBy(Prisma.raw('b'), totals)}
+)`);
+    addToUnion(name, own, k.late);
+  }
+  measures.forEach((m, i) => {
+    const stock = m.leaf.stock;
+    if (!stock) return;
+    // What was open when the range began counts as entering in the first bucket.
+    const entering = plans[stock.entering];
+    const leaving = plans[stock.leaving];
+    const k = keysFor(entering.row);
+    const name = Prisma.raw(`s_open_${i}`);
+    ctes.push(Prisma.sql`${name} AS (
+  SELECT ${selectList([...k.select, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
+  FROM ${entering.from} ${join(k.joins, ' ')}
+  WHERE ${entering.time} < ${from} AND (${leaving.time} IS NULL OR ${leaving.time} >= ${from})
+    AND ${join([...entering.where, ...k.restrict], ' AND ')}
+  ${keyCols.length ? Prisma.sql`GROUP BY ${join(keyCols, ', ')}` : Prisma.empty}
+)`);
+    addToUnion(name, new Set([i]));
+  });
+  ctes.push(Prisma.sql`u AS (${join(unionParts, '\n  UNION ALL ')})`);
+
+  const lowBucket = totals ? 0 : 1;
+  const grid = Prisma.sql`generate_series(${lowBucket}::int, ${input.buckets.length}::int) AS g("b")`;
+  let frame: Prisma.Sql;
+  if (dims.length === 0) frame = Prisma.sql`SELECT g."b" AS b FROM ${grid}`;
+  else if (input.keys) frame = Prisma.sql`SELECT e."k1" AS k1, g."b" AS b FROM unnest(${[...input.keys]}::int[]) AS e("k1") CROSS JOIN ${grid}`;
+  else frame = Prisma.sql`SELECT ${selectList(keyCols.map((c) => Prisma.sql`e.${c}`))}, g."b" AS b FROM (SELECT DISTINCT ${selectList(keyCols)} FROM u) e CROSS JOIN ${grid}`;
+  ctes.push(Prisma.sql`frame AS (${frame})`);
+
+  const nullCols = measures.map(nullOf);
+  const kb = [...keyCols, Prisma.raw('b')];
+  // Each source has one row per (keys, bucket), so max() picks its value; a stock's
+  // changes come from several sources and are added up.
+  const merge = (m: MeasureEntry, i: number) =>
+    m.leaf.stock ? Prisma.sql`sum(${column(i)})::int AS ${column(i)}` : Prisma.sql`max(${column(i)}) AS ${column(i)}`;
+  ctes.push(Prisma.sql`z AS (
+  SELECT ${selectList([...kb, ...measures.map(merge)])}
+  FROM (SELECT ${selectList([...kb, ...measures.map((_, i) => column(i))])} FROM u
+        UNION ALL SELECT ${selectList([...kb, ...nullCols])} FROM frame) x
+  GROUP BY ${selectList(kb)}
+)`);
+
+  const partition = keyCols.length ? Prisma.sql`PARTITION BY ${selectList(keyCols)}` : Prisma.empty;
+  const finals = measures.map((m, i) => {
+    const c = column(i);
+    if (m.leaf.stock) {
+      // Bucket 0 (range totals) holds whole-range counts, not changes: leave it out of the
+      // sums; its value is the state at the range end, i.e. after every bucket.
+      const change = Prisma.sql`CASE WHEN b > 0 THEN ${c} END`;
+      return Prisma.sql`(CASE WHEN b = 0 THEN COALESCE(sum(${change}) OVER (${partition}), 0)
+        ELSE COALESCE(sum(${change}) OVER (${partition} ORDER BY b), 0) END)::int AS ${c}`;
+    }
+    return m.leaf.empty === 'zero' ? Prisma.sql`COALESCE(${c}, 0) AS ${c}` : Prisma.sql`${c}`;
+  });
+  ctes.push(Prisma.sql`v AS (SELECT ${selectList([...kb, ...finals])} FROM z)`);
+
+  const enumKeys = dims.map((d, i) => dimensionSql(d, 'ticket', i + 1).isEnum);
+  const outKeys = keyCols.map((c, i) => (enumKeys[i] ? Prisma.sql`${c}::text AS ${c}` : c));
+  const outCols = selectList([...outKeys, Prisma.raw('b'), ...measures.map((_, i) => column(i))]);
+  let body: Prisma.Sql;
+  if (dims.length === 0) {
+    body = Prisma.sql`SELECT ${outCols} FROM v ORDER BY b`;
+  } else if (input.keys) {
+    body = Prisma.sql`SELECT ${outCols} FROM v ORDER BY k1, b`;
+  } else {
+    const orderIndex = input.order ? paths.indexOf(input.order.path) : -1;
+    const sortKey =
+      orderIndex >= 0
+        ? Prisma.sql`max(CASE WHEN b = ${Prisma.raw(String(lowBucket))} THEN ${column(orderIndex)} END) OVER (${partition})`
+        : Prisma.sql`NULL::int`;
+    const direction = Prisma.raw(input.order?.direction === 'ASC' ? 'ASC' : 'DESC');
+    const keyOrder = keyCols.map((c) => Prisma.sql`${c} ASC NULLS LAST`);
+    const limit = input.limit !== undefined ? Prisma.sql`WHERE grp <= ${input.limit}::int` : Prisma.empty;
+    body = Prisma.sql`SELECT ${outCols} FROM (
+  SELECT v2.*, dense_rank() OVER (ORDER BY ${selectList([Prisma.sql`sk ${direction} NULLS LAST`, ...keyOrder])}) AS grp
+  FROM (SELECT v.*, ${sortKey} AS sk FROM v) v2
+) v3 ${limit}
+ORDER BY grp, b`;
+  }
+  return {
+    sql: Prisma.sql`WITH ${join(ctes, ',\n')}\n${body}`,
+    measures,
+    dimensions: dims,
+    totalsBucket: many ? (totals ? 0 : -1) : 1,
+  };
+}

@@ -1,0 +1,97 @@
+import { Prisma } from '../generated/prisma/client.ts';
+import { badInput } from '../errors.ts';
+
+/** What a breakdown can group by. */
+export type Dimension = 'CHANNEL' | 'PRIORITY' | 'CATEGORY' | 'TEAM' | 'AGENT' | 'CUSTOMER_TIER' | 'TAG' | 'STATUS';
+
+/** Every dimension, in schema order. */
+export const DIMENSIONS: readonly Dimension[] = ['CHANNEL', 'PRIORITY', 'CATEGORY', 'TEAM', 'AGENT', 'CUSTOMER_TIER', 'TAG', 'STATUS'];
+
+/** Most dimensions one breakdown may combine. */
+export const MAX_DIMENSIONS = 2;
+
+/** The field of GroupKey each dimension fills. */
+export const DIMENSION_KEY: Record<Dimension, string> = {
+  CHANNEL: 'channel',
+  PRIORITY: 'priority',
+  CATEGORY: 'category',
+  TEAM: 'team',
+  AGENT: 'agent',
+  CUSTOMER_TIER: 'customerTier',
+  TAG: 'tag',
+  STATUS: 'status',
+};
+
+/** A dimension that names an entity by row id (the others are enum values or tags). */
+export type EntityDimension = 'TEAM' | 'AGENT' | 'CATEGORY';
+
+/** Which row a dimension reads: a ticket, or a feedback response (credited as metrics.md says). */
+export type RowKind = 'ticket' | 'feedback';
+
+/**
+ * SQL that feedback rows are credited by: the ticket's assignee, team and customer when
+ * the response names a ticket, else the agent it names, that agent's team (alias `fa`)
+ * and its own customer. Shared by dimensions and filters so both agree.
+ */
+export const FEEDBACK_CREDIT = {
+  assigneeId: Prisma.sql`(CASE WHEN f."ticketId" IS NULL THEN f."agentId" ELSE t."assigneeId" END)`,
+  teamId: Prisma.sql`(CASE WHEN f."ticketId" IS NULL THEN fa."teamId" ELSE t."teamId" END)`,
+  customerId: Prisma.sql`(CASE WHEN f."ticketId" IS NULL THEN f."customerId" ELSE t."customerId" END)`,
+};
+
+/** The SQL value of a dimension on a row kind, and the joins it needs. */
+export interface DimensionSql {
+  value: Prisma.Sql;
+  /** Extra FROM items (joins) this dimension needs, each given once. */
+  joins: Prisma.Sql[];
+  /** Whether the values are enum labels (output as text, sorted by enum order). */
+  isEnum: boolean;
+}
+
+/** SQL for one dimension (aliases: `t` ticket, `f` feedback; `k` is the key's column index). */
+export function dimensionSql(dimension: Dimension, row: RowKind, k: number): DimensionSql {
+  const plain = (column: string, isEnum = true): DimensionSql => ({ value: Prisma.raw(`t."${column}"`), joins: [], isEnum });
+  switch (dimension) {
+    case 'CHANNEL':
+      return plain('channel');
+    case 'PRIORITY':
+      return plain('priority');
+    case 'STATUS':
+      return plain('status');
+    case 'CATEGORY':
+      return plain('categoryId', false);
+    case 'TEAM':
+      return row === 'ticket' ? plain('teamId', false) : { value: FEEDBACK_CREDIT.teamId, joins: [], isEnum: false };
+    case 'AGENT':
+      return row === 'ticket' ? plain('assigneeId', false) : { value: FEEDBACK_CREDIT.assigneeId, joins: [], isEnum: false };
+    case 'CUSTOMER_TIER': {
+      const alias = Prisma.raw(`cu${k}`);
+      const customer = row === 'ticket' ? Prisma.sql`t."customerId"` : FEEDBACK_CREDIT.customerId;
+      return {
+        value: Prisma.sql`${alias}."tier"`,
+        joins: [Prisma.sql`LEFT JOIN "Customer" ${alias} ON ${alias}."id" = ${customer}`],
+        isEnum: true,
+      };
+    }
+    case 'TAG': {
+      const alias = Prisma.raw(`tg${k}`);
+      // A ticket with no tags (or feedback without a ticket) keeps one row with a null tag.
+      return {
+        value: Prisma.sql`${alias}."tag"`,
+        joins: [Prisma.sql`LEFT JOIN LATERAL unnest(t."tags") AS ${alias}("tag") ON TRUE`],
+        isEnum: false,
+      };
+    }
+  }
+}
+
+/** Checks a breakdown's dimensions: one or two, no repeats. */
+export function validDimensions(by: readonly Dimension[], argument = 'by'): Dimension[] {
+  if (by.length === 0) throw badInput(`${argument} needs at least one dimension`, { argument });
+  if (by.length > MAX_DIMENSIONS) {
+    throw badInput(`${argument} has ${by.length} dimensions; a breakdown takes at most ${MAX_DIMENSIONS}`, { argument });
+  }
+  const repeated = by.find((dimension, i) => by.indexOf(dimension) !== i);
+  if (repeated) throw badInput(`${argument} names ${repeated} twice; list each dimension once`, { argument });
+  return [...by];
+}

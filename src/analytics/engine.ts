@@ -1,0 +1,238 @@
+import type { Database } from '../db/client.ts';
+import { badInput } from '../errors.ts';
+import { bucketGrid, validTimeZone, wholeRange, type Bucket, type Granularity, type IsoWeekday } from './buckets.ts';
+import { compileMetricsSql, type CompileInput, type Direction, type MetricsRow } from './compile.ts';
+import { DIMENSION_KEY, validDimensions, type Dimension, type EntityDimension } from './dimensions.ts';
+import type { TicketFilterSpec, TimeRange, ViewerScope } from './filter.ts';
+import { measureAt, METRICS, type MetricNode } from './registry.ts';
+
+/** Computed metrics, shaped like the GraphQL `Metrics` type (only selected leaves set). */
+export interface MetricValues {
+  [name: string]: number | null | MetricValues;
+}
+
+/** What every metrics request names: the range, filter, viewer scope and measures. */
+export interface MetricsRequest {
+  range: TimeRange;
+  filter?: TicketFilterSpec | null;
+  /** The viewer's team scope; applied to every statement. */
+  scope: ViewerScope;
+  /** Measure paths to compute, e.g. `ticketsSolved`, `firstResponseTime.median`. */
+  measures: Iterable<string>;
+  /** "Now" for SLA decisions; defaults to the current time. */
+  now?: Date;
+}
+
+/** A request for a time series. */
+export interface SeriesRequest extends MetricsRequest {
+  granularity: Granularity;
+  timeZone: string;
+  weekStart?: IsoWeekday;
+}
+
+/** One bucket of a series with its metrics. */
+export interface SeriesBucket extends Bucket {
+  metrics: MetricValues;
+}
+
+/** A request for a breakdown by one or two dimensions, optionally per bucket. */
+export interface BreakdownRequest extends MetricsRequest {
+  by: readonly Dimension[];
+  granularity?: Granularity | null;
+  timeZone: string;
+  weekStart?: IsoWeekday;
+  orderBy?: { path: string; direction: Direction } | null;
+  limit?: number | null;
+  /** With a granularity: also compute each group's totals over the range (default true). */
+  totals?: boolean;
+}
+
+/** The dimension values of a group; entity dimensions hold row ids, null = no value. */
+export interface GroupKeyValues {
+  channel?: string | null;
+  priority?: string | null;
+  status?: string | null;
+  customerTier?: string | null;
+  tag?: string | null;
+  team?: number | null;
+  agent?: number | null;
+  category?: number | null;
+}
+
+/** One group of a breakdown: its key, totals over the range, and buckets if asked. */
+export interface MetricsGroupResult {
+  key: GroupKeyValues;
+  metrics: MetricValues;
+  buckets: SeriesBucket[] | null;
+}
+
+/** Metrics of a set of entities (agents, teams or categories), one statement for all. */
+export interface EntityMetricsRequest extends MetricsRequest {
+  dimension: EntityDimension;
+  ids: readonly number[];
+}
+
+/** Most groups a breakdown returns when `limit` is not given. */
+export const DEFAULT_GROUP_LIMIT = 1000;
+
+function checkedMeasures(paths: Iterable<string>): string[] {
+  const out = [...new Set(paths)];
+  for (const path of out) if (!measureAt(path)) throw new Error(`unknown measure ${path}`);
+  return out;
+}
+
+/** A Metrics tree with every group present (so nested fields resolve) and no leaves. */
+function emptyTree(nodes: readonly MetricNode[] = METRICS): MetricValues {
+  const out: MetricValues = {};
+  for (const node of nodes) if (node.kind === 'group') out[node.name] = emptyTree(node.children);
+  return out;
+}
+
+/** Zero/null values for the selected measures, as an empty bucket reads. */
+function emptyValues(paths: readonly string[]): MetricValues {
+  const tree = emptyTree();
+  for (const path of paths) setPath(tree, path, measureAt(path)?.leaf.empty === 'zero' ? 0 : null);
+  return tree;
+}
+
+function setPath(tree: MetricValues, path: string, value: number | null): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) node = node[part] as MetricValues;
+  node[parts[parts.length - 1]] = value;
+}
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+async function run(db: Pick<Database, 'prisma'>, input: CompileInput) {
+  const compiled = compileMetricsSql(input);
+  const rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
+  const values = (row: MetricsRow): MetricValues => {
+    const tree = emptyTree();
+    compiled.measures.forEach((m, i) => setPath(tree, m.path, toNumber(row[`m${i}`])));
+    return tree;
+  };
+  return { compiled, rows, values };
+}
+
+const base = (req: MetricsRequest) => ({
+  filter: req.filter ?? null,
+  scope: req.scope,
+  now: req.now ?? new Date(),
+  range: req.range,
+});
+
+/** Totals over `[from, to)`: one statement, whatever the selection. */
+export async function computeTotals(db: Pick<Database, 'prisma'>, req: MetricsRequest): Promise<MetricValues> {
+  const measures = checkedMeasures(req.measures);
+  if (measures.length === 0) return emptyValues(measures);
+  const { rows, values } = await run(db, {
+    ...base(req),
+    measures,
+    buckets: wholeRange(req.range),
+    totals: false,
+    dimensions: [],
+  });
+  return rows.length > 0 ? values(rows[0]) : emptyValues(measures);
+}
+
+/** The selected metrics per time bucket, every bucket present: one statement. */
+export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesRequest): Promise<SeriesBucket[]> {
+  const measures = checkedMeasures(req.measures);
+  const buckets = bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart });
+  if (measures.length === 0) return buckets.map((b) => ({ ...b, metrics: emptyValues(measures) }));
+  const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] });
+  const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
+  return buckets.map((bucket, i) => {
+    const row = byBucket.get(i + 1);
+    return { ...bucket, metrics: row ? values(row) : emptyValues(measures) };
+  });
+}
+
+function keyOf(row: MetricsRow, dims: readonly Dimension[]): GroupKeyValues {
+  const key: Record<string, string | number | null> = {};
+  dims.forEach((d, i) => {
+    const raw = row[`k${i + 1}`];
+    key[DIMENSION_KEY[d]] = raw === null || raw === undefined ? null : typeof raw === 'number' ? raw : String(raw);
+  });
+  return key as GroupKeyValues;
+}
+
+/**
+ * The selected metrics per group of one or two dimensions, ordered by a measure's range
+ * total (or by key), limited; with a granularity also per bucket. One statement.
+ */
+export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: BreakdownRequest): Promise<MetricsGroupResult[]> {
+  const dims = validDimensions(req.by);
+  validTimeZone(req.timeZone);
+  if (req.limit !== undefined && req.limit !== null && (!Number.isInteger(req.limit) || req.limit < 1)) {
+    throw badInput(`limit must be a positive integer (got ${req.limit})`, { argument: 'limit' });
+  }
+  if (req.orderBy && !measureAt(req.orderBy.path)) throw new Error(`unknown measure ${req.orderBy.path}`);
+  const buckets = req.granularity
+    ? bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart })
+    : null;
+  let measures = checkedMeasures(req.measures);
+  // Groups are found through the selected sources; with none selected, through creation.
+  const asked = measures;
+  if (measures.length === 0 && !req.orderBy) measures = ['ticketsCreated'];
+  const { compiled, rows, values } = await run(db, {
+    ...base(req),
+    measures,
+    buckets: buckets ?? wholeRange(req.range),
+    totals: buckets !== null && req.totals !== false,
+    dimensions: dims,
+    order: req.orderBy ?? undefined,
+    limit: req.limit ?? DEFAULT_GROUP_LIMIT,
+  });
+  const groups: MetricsGroupResult[] = [];
+  let current: MetricsGroupResult | null = null;
+  let currentId = '';
+  for (const row of rows) {
+    const key = keyOf(row, dims);
+    const id = JSON.stringify(key);
+    if (!current || id !== currentId) {
+      current = { key, metrics: emptyValues(asked), buckets: buckets ? [] : null };
+      currentId = id;
+      groups.push(current);
+    }
+    const b = Number(row.b);
+    if (b === compiled.totalsBucket) current.metrics = values(row);
+    if (buckets && b >= 1) current.buckets?.push({ ...buckets[b - 1], metrics: values(row) });
+  }
+  return groups;
+}
+
+/**
+ * The selected metrics of each given agent, team or category over the range, in one
+ * grouped statement; entities without data read as an empty bucket (counts 0).
+ */
+export async function computeEntityMetrics(
+  db: Pick<Database, 'prisma'>,
+  req: EntityMetricsRequest,
+): Promise<Map<number, MetricValues>> {
+  const measures = checkedMeasures(req.measures);
+  const ids = [...new Set(req.ids)];
+  const out = new Map<number, MetricValues>();
+  if (measures.length === 0 || ids.length === 0) {
+    for (const id of ids) out.set(id, emptyValues(measures));
+    return out;
+  }
+  const { rows, values } = await run(db, {
+    ...base(req),
+    measures,
+    buckets: wholeRange(req.range),
+    totals: false,
+    dimensions: [req.dimension],
+    keys: ids,
+  });
+  for (const row of rows) out.set(Number(row.k1), values(row));
+  for (const id of ids) if (!out.has(id)) out.set(id, emptyValues(measures));
+  return out;
+}

@@ -1,0 +1,417 @@
+import { Prisma } from '../generated/prisma/client.ts';
+
+/**
+ * The event sources a metric can be computed from. Each is one CTE in the compiled
+ * statement: the rows whose event time falls in the range, grouped by bucket.
+ * In the SQL fragments below, `t` is the ticket row and `f` the feedback row.
+ */
+export type EventSource =
+  | 'created'
+  | 'solved'
+  | 'firstResponse'
+  | 'feedback'
+  | 'slaFirstResponse'
+  | 'slaResolution';
+
+/** What an event source counts and which instant places a row in a bucket. */
+export interface SourceDefinition {
+  name: EventSource;
+  /** The instant that places a row in a bucket, for docs. */
+  eventTime: string;
+}
+
+/** Every event source, in the order the compiler emits its CTE. */
+export const SOURCES: readonly SourceDefinition[] = [
+  { name: 'created', eventTime: 'Ticket.createdAt' },
+  { name: 'solved', eventTime: 'Ticket.solvedAt (latest solve)' },
+  { name: 'firstResponse', eventTime: 'Ticket.firstResponseAt' },
+  { name: 'feedback', eventTime: 'Feedback.createdAt' },
+  {
+    name: 'slaFirstResponse',
+    eventTime: 'decision time: first response (or solve, if earlier) when met, else firstResponseDueAt',
+  },
+  { name: 'slaResolution', eventTime: 'decision time: solvedAt when met, else resolutionDueAt' },
+];
+
+/** How a number reads when its bucket has no rows: a count is 0, an average or rate is null. */
+export type EmptyValue = 'zero' | 'null';
+
+/** One number in the Metrics tree, computed by one SQL aggregate over one source. */
+export interface MetricLeaf {
+  kind: 'leaf';
+  name: string;
+  description: string;
+  unit: string;
+  type: 'Int' | 'Float';
+  empty: EmptyValue;
+  source: EventSource;
+  /** Aggregate over the source's rows (aliases `t`, `f`); must yield int4 or float8. */
+  sql: Prisma.Sql;
+  /**
+   * A state instead of a flow: the rows open at each bucket's end, i.e. those open at
+   * the range start plus the running sum of rows entering (by `entering`'s event time)
+   * minus rows leaving (by `leaving`'s). Requires leaving time >= entering time, which
+   * ingestion enforces (a ticket cannot be solved before it was created). `source` and
+   * `sql` are unused for a stock.
+   */
+  stock?: { entering: EventSource; leaving: EventSource; eventTime: string };
+}
+
+/** An object of related numbers (DurationStats, CsatStats, ...). */
+export interface MetricGroup {
+  kind: 'group';
+  name: string;
+  description: string;
+  unit: string;
+  /** The GraphQL object type; groups sharing a type have the same children. */
+  typeName: string;
+  typeDescription: string;
+  children: MetricNode[];
+}
+
+/** A node of the Metrics tree. */
+export type MetricNode = MetricLeaf | MetricGroup;
+
+/** A leaf with its dotted path in the tree, e.g. `firstResponseTime.median`. */
+export interface MeasureEntry {
+  path: string;
+  leaf: MetricLeaf;
+}
+
+const count = (name: string, description: string, source: EventSource, sql = Prisma.sql`count(*)::int`): MetricLeaf => ({
+  kind: 'leaf',
+  name,
+  description,
+  unit: 'tickets',
+  type: 'Int',
+  empty: 'zero',
+  source,
+  sql,
+});
+
+/** A fraction of a source's rows matching `condition`; null when the source has no rows. */
+const rate = (name: string, description: string, source: EventSource, condition: Prisma.Sql): MetricLeaf => ({
+  kind: 'leaf',
+  name,
+  description,
+  unit: 'fraction 0..1',
+  type: 'Float',
+  empty: 'null',
+  source,
+  sql: Prisma.sql`((count(*) FILTER (WHERE ${condition}))::float8 / NULLIF(count(*), 0))`,
+});
+
+/** count/avg/median/p90/min/max of a duration in seconds (null durations are left out). */
+const duration = (name: string, description: string, source: EventSource, seconds: Prisma.Sql): MetricGroup => {
+  const v = Prisma.sql`(${seconds})`;
+  const stat = (statName: string, statDescription: string, sql: Prisma.Sql, type: 'Int' | 'Float' = 'Float'): MetricLeaf => ({
+    kind: 'leaf',
+    name: statName,
+    description: statDescription,
+    unit: type === 'Int' ? 'tickets' : 'seconds',
+    type,
+    empty: type === 'Int' ? 'zero' : 'null',
+    source,
+    sql,
+  });
+  return {
+    kind: 'group',
+    name,
+    description,
+    unit: 'seconds',
+    typeName: 'DurationStats',
+    typeDescription: 'Statistics of a duration in seconds over the tickets whose event falls in the bucket.',
+    children: [
+      stat('count', 'Tickets with a duration (those without one are left out, never counted as 0).', Prisma.sql`count(${v})::int`, 'Int'),
+      stat('avg', 'Mean duration in seconds; null without tickets.', Prisma.sql`avg(${v})::float8`),
+      stat('median', 'Median in seconds, exact (percentile_cont 0.5, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${v})`),
+      stat('p90', '90th percentile in seconds, exact (percentile_cont 0.9, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${v})`),
+      stat('min', 'Shortest duration in seconds; null without tickets.', Prisma.sql`min(${v})::float8`),
+      stat('max', 'Longest duration in seconds; null without tickets.', Prisma.sql`max(${v})::float8`),
+    ],
+  };
+};
+
+const epochSeconds = (later: string, earlier: string) =>
+  Prisma.raw(`EXTRACT(EPOCH FROM (t."${later}" - t."${earlier}"))::float8`);
+
+/** SLA outcome counts for one target, decided by `fulfilled <= due`. */
+const slaTarget = (name: string, description: string, source: EventSource, fulfilled: Prisma.Sql, due: Prisma.Sql): MetricGroup => {
+  // The source only holds decided targets; a fulfilment after the deadline is a breach,
+  // and so is a deadline that passed with no fulfilment.
+  const achieved = Prisma.sql`(${fulfilled} IS NOT NULL AND ${fulfilled} <= ${due})`;
+  const achievedCount = Prisma.sql`(count(*) FILTER (WHERE ${achieved}))`;
+  return {
+    kind: 'group',
+    name,
+    description,
+    unit: 'tickets',
+    typeName: 'SlaTargetStats',
+    typeDescription: 'Outcomes of one SLA target, each placed in the bucket where it was decided.',
+    children: [
+      {
+        kind: 'leaf',
+        name: 'achieved',
+        description: 'Targets met: fulfilled at or before the deadline.',
+        unit: 'tickets',
+        type: 'Int',
+        empty: 'zero',
+        source,
+        sql: Prisma.sql`${achievedCount}::int`,
+      },
+      {
+        kind: 'leaf',
+        name: 'breached',
+        description: 'Targets missed: fulfilled after the deadline, or the deadline passed unfulfilled.',
+        unit: 'tickets',
+        type: 'Int',
+        empty: 'zero',
+        source,
+        sql: Prisma.sql`(count(*) FILTER (WHERE NOT ${achieved}))::int`,
+      },
+      {
+        kind: 'leaf',
+        name: 'attainment',
+        description: 'achieved / (achieved + breached), a fraction 0..1; null when no target was decided.',
+        unit: 'fraction 0..1',
+        type: 'Float',
+        empty: 'null',
+        source,
+        sql: Prisma.sql`(${achievedCount}::float8 / NULLIF(count(*), 0))`,
+      },
+    ],
+  };
+};
+
+const feedbackOf = (kind: 'CSAT' | 'NPS' | 'CES') => Prisma.raw(`f."kind" = '${kind}'`);
+const responses = (kind: 'CSAT' | 'NPS' | 'CES', unit: string): MetricLeaf => ({
+  kind: 'leaf',
+  name: 'responses',
+  description: `${kind} survey responses received in the bucket.`,
+  unit,
+  type: 'Int',
+  empty: 'zero',
+  source: 'feedback',
+  sql: Prisma.sql`(count(*) FILTER (WHERE ${feedbackOf(kind)}))::int`,
+});
+const feedbackLeaf = (name: string, description: string, unit: string, type: 'Int' | 'Float', sql: Prisma.Sql): MetricLeaf => ({
+  kind: 'leaf',
+  name,
+  description,
+  unit,
+  type,
+  empty: type === 'Int' ? 'zero' : 'null',
+  source: 'feedback',
+  sql,
+});
+const npsCount = (condition: string) => Prisma.raw(`(count(*) FILTER (WHERE f."kind" = 'NPS' AND ${condition}))`);
+
+/**
+ * THE metric registry: every field of the GraphQL `Metrics` type, declared once. The
+ * schema, the SQL for a selection and the docs table are all generated from it.
+ */
+export const METRICS: readonly MetricNode[] = [
+  count('ticketsCreated', 'Tickets created in the bucket (placed by createdAt).', 'created'),
+  count('ticketsSolved', 'Tickets whose latest solve falls in the bucket (placed by solvedAt).', 'solved'),
+  {
+    ...count(
+      'backlog',
+      'Unsolved tickets at the end of the bucket: created before the end and not solved, or solved at or after the end. A state, not a flow; in totals, the backlog at the end of the range.',
+      'created',
+    ),
+    stock: { entering: 'created', leaving: 'solved', eventTime: 'the end of the bucket (a state: tickets open at that instant)' },
+  },
+  duration(
+    'firstResponseTime',
+    'Seconds from creation to the first public agent reply (calendar time), placed by firstResponseAt. Tickets without a reply are left out.',
+    'firstResponse',
+    epochSeconds('firstResponseAt', 'createdAt'),
+  ),
+  duration(
+    'firstResponseBusinessTime',
+    "Seconds from creation to the first public agent reply counting only the open hours of the ticket's SLA calendar (24/7 without one, so equal to firstResponseTime), placed by firstResponseAt.",
+    'firstResponse',
+    Prisma.sql`COALESCE(t."firstResponseBusinessSeconds"::float8, ${epochSeconds('firstResponseAt', 'createdAt')})`,
+  ),
+  duration(
+    'resolutionTime',
+    'Seconds from creation to the latest solve (calendar time), placed by solvedAt.',
+    'solved',
+    epochSeconds('solvedAt', 'createdAt'),
+  ),
+  duration(
+    'resolutionBusinessTime',
+    "Seconds from creation to the latest solve counting only the open hours of the ticket's SLA calendar (24/7 without one, so equal to resolutionTime), placed by solvedAt.",
+    'solved',
+    Prisma.sql`COALESCE(t."resolutionBusinessSeconds"::float8, ${epochSeconds('solvedAt', 'createdAt')})`,
+  ),
+  rate(
+    'reopenRate',
+    'Solved tickets that were reopened at least once / solved tickets, placed by solvedAt; a fraction 0..1, null with no solved tickets.',
+    'solved',
+    Prisma.sql`t."reopenCount" > 0`,
+  ),
+  rate(
+    'oneTouchRate',
+    'Solved tickets with exactly one public agent reply / solved tickets, placed by solvedAt; a fraction 0..1, null with no solved tickets.',
+    'solved',
+    Prisma.sql`t."agentReplies" = 1`,
+  ),
+  rate(
+    'firstContactResolutionRate',
+    'Solved tickets with exactly one public agent reply and never reopened / solved tickets, placed by solvedAt; a fraction 0..1, null with no solved tickets.',
+    'solved',
+    Prisma.sql`t."agentReplies" = 1 AND t."reopenCount" = 0`,
+  ),
+  rate(
+    'escalationRate',
+    'Created tickets that were escalated / created tickets, placed by createdAt; a fraction 0..1, null with no created tickets.',
+    'created',
+    Prisma.sql`t."escalated"`,
+  ),
+  {
+    kind: 'group',
+    name: 'sla',
+    description:
+      'SLA targets decided in the bucket: a met target is placed at its fulfilment, a missed one at its deadline; targets still pending (deadline ahead, unfulfilled) are in neither count.',
+    unit: 'tickets',
+    typeName: 'SlaStats',
+    typeDescription: 'SLA outcomes per target kind.',
+    children: [
+      slaTarget(
+        'firstResponse',
+        'First-response target (Ticket.firstResponseDueAt); fulfilled by the first public agent reply, or by a solve without a reply.',
+        'slaFirstResponse',
+        Prisma.sql`LEAST(t."firstResponseAt", t."solvedAt")`,
+        Prisma.sql`t."firstResponseDueAt"`,
+      ),
+      slaTarget(
+        'resolution',
+        'Resolution target (Ticket.resolutionDueAt); fulfilled by the latest solve.',
+        'slaResolution',
+        Prisma.sql`t."solvedAt"`,
+        Prisma.sql`t."resolutionDueAt"`,
+      ),
+    ],
+  },
+  {
+    kind: 'group',
+    name: 'csat',
+    description:
+      "Customer satisfaction survey responses (ratings 1 to 5) received in the bucket (placed by Feedback.createdAt), credited to the ticket's assignee and team, or to the agent named when there is no ticket.",
+    unit: 'responses',
+    typeName: 'CsatStats',
+    typeDescription: 'CSAT: ratings from 1 to 5.',
+    children: [
+      feedbackLeaf(
+        'score',
+        'Responses rated 4 or 5 / all responses × 100, in percent 0..100; null without responses.',
+        'percent',
+        'Float',
+        Prisma.raw(
+          `(100.0 * (count(*) FILTER (WHERE f."kind" = 'CSAT' AND f."score" >= 4)) / NULLIF(count(*) FILTER (WHERE f."kind" = 'CSAT'), 0))::float8`,
+        ),
+      ),
+      feedbackLeaf('average', 'Mean rating, 1..5; null without responses.', 'rating', 'Float', Prisma.raw(`(avg(f."score") FILTER (WHERE f."kind" = 'CSAT'))::float8`)),
+      responses('CSAT', 'responses'),
+    ],
+  },
+  {
+    kind: 'group',
+    name: 'nps',
+    description:
+      "Net Promoter Score survey responses (0 to 10) received in the bucket (placed by Feedback.createdAt), credited like csat.",
+    unit: 'responses',
+    typeName: 'NpsStats',
+    typeDescription: 'NPS: promoters rate 9-10, passives 7-8, detractors 0-6.',
+    children: [
+      feedbackLeaf(
+        'score',
+        '% promoters − % detractors, −100..100; null without responses.',
+        'NPS points',
+        'Float',
+        Prisma.sql`(100.0 * (${npsCount('f."score" >= 9')} - ${npsCount('f."score" <= 6')}) / NULLIF(${npsCount('TRUE')}, 0))::float8`,
+      ),
+      feedbackLeaf('promoters', 'Responses rating 9 or 10.', 'responses', 'Int', Prisma.sql`${npsCount('f."score" >= 9')}::int`),
+      feedbackLeaf('passives', 'Responses rating 7 or 8.', 'responses', 'Int', Prisma.sql`${npsCount('f."score" BETWEEN 7 AND 8')}::int`),
+      feedbackLeaf('detractors', 'Responses rating 0 to 6.', 'responses', 'Int', Prisma.sql`${npsCount('f."score" <= 6')}::int`),
+      responses('NPS', 'responses'),
+    ],
+  },
+  {
+    kind: 'group',
+    name: 'ces',
+    description:
+      'Customer Effort Score survey responses (1 to 7) received in the bucket (placed by Feedback.createdAt), credited like csat.',
+    unit: 'responses',
+    typeName: 'CesStats',
+    typeDescription: 'CES: effort ratings from 1 to 7.',
+    children: [
+      feedbackLeaf('average', 'Mean rating, 1..7; null without responses.', 'rating', 'Float', Prisma.raw(`(avg(f."score") FILTER (WHERE f."kind" = 'CES'))::float8`)),
+      responses('CES', 'responses'),
+    ],
+  },
+];
+
+function flatten(nodes: readonly MetricNode[], prefix: string, out: MeasureEntry[]): MeasureEntry[] {
+  for (const node of nodes) {
+    const path = prefix ? `${prefix}.${node.name}` : node.name;
+    if (node.kind === 'leaf') out.push({ path, leaf: node });
+    else flatten(node.children, path, out);
+  }
+  return out;
+}
+
+/** Every leaf of the registry with its dotted path, in registry order. */
+export const MEASURES: readonly MeasureEntry[] = flatten(METRICS, '', []);
+
+const BY_PATH = new Map(MEASURES.map((entry) => [entry.path, entry]));
+
+/** The leaf at a dotted path, or undefined. */
+export function measureAt(path: string): MeasureEntry | undefined {
+  return BY_PATH.get(path);
+}
+
+/** The feedback kinds a set of measure paths reads, so the feedback CTE can skip the rest. */
+export function feedbackKinds(paths: Iterable<string>): ('CSAT' | 'NPS' | 'CES')[] {
+  const kinds = new Set<'CSAT' | 'NPS' | 'CES'>();
+  for (const path of paths) {
+    if (path.startsWith('csat.')) kinds.add('CSAT');
+    else if (path.startsWith('nps.')) kinds.add('NPS');
+    else if (path.startsWith('ces.')) kinds.add('CES');
+  }
+  return [...kinds];
+}
+
+/** An UPPER_SNAKE name for a measure path (`firstResponseTime.median` → FIRST_RESPONSE_TIME_MEDIAN). */
+export function orderName(path: string): string {
+  return path
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_');
+}
+
+/** A markdown table documenting every measure: path, unit, event time, empty value, meaning. */
+export function metricsMarkdownTable(): string {
+  const eventTime = new Map(SOURCES.map((s) => [s.name, s.eventTime]));
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = [
+    '| metric | unit | placed in a bucket by | empty bucket | meaning |',
+    '|---|---|---|---|---|',
+  ];
+  const describe = (nodes: readonly MetricNode[], prefix: string, parents: string[]) => {
+    for (const node of nodes) {
+      const path = prefix ? `${prefix}.${node.name}` : node.name;
+      if (node.kind === 'group') {
+        describe(node.children, path, [...parents, node.description]);
+        continue;
+      }
+      const meaning = [...parents, node.description].join(' — ');
+      lines.push(
+        `| \`${path}\` | ${node.unit} | ${escape(node.stock?.eventTime ?? eventTime.get(node.source) ?? node.source)} | ${node.empty === 'zero' ? '0' : 'null'} | ${escape(meaning)} |`,
+      );
+    }
+  };
+  describe(METRICS, '', []);
+  return `${lines.join('\n')}\n`;
+}

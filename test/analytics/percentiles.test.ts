@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeSeries, computeTotals } from '../../src/analytics/engine.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+// Duration statistics against an independent implementation, on seeded random data.
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+
+afterAll(async () => {
+  await db?.destroy();
+});
+
+/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Continuous percentile (linear interpolation between closest ranks), as SQL percentile_cont. */
+function percentileCont(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = p * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function stats(values: number[]) {
+  return {
+    count: values.length,
+    avg: values.length ? values.reduce((s, v) => s + v, 0) / values.length : null,
+    median: percentileCont(values, 0.5),
+    p90: percentileCont(values, 0.9),
+    min: values.length ? Math.min(...values) : null,
+    max: values.length ? Math.max(...values) : null,
+  };
+}
+
+const DAY = 86_400_000;
+const START = Date.parse('2026-05-01T00:00:00Z');
+const DAYS = 7;
+
+async function load(seed: number, n: number): Promise<number[][]> {
+  await db.prisma.ticket.deleteMany({});
+  const next = random(seed);
+  const perDay: number[][] = Array.from({ length: DAYS }, () => []);
+  const rows = Array.from({ length: n }, (_, i) => {
+    const created = START + Math.floor(next() * DAYS * DAY);
+    // Heavy-tailed, millisecond resolution, with ties: a mix of short and very long waits.
+    const ms = next() < 0.1 ? 60_000 : Math.floor(Math.exp(next() * 14) * 1000);
+    const responded = created + ms;
+    // Bucketed by first response: the day the reply falls in (may be after the range).
+    const day = Math.floor((responded - START) / DAY);
+    if (day < DAYS) perDay[day].push(ms / 1000);
+    return {
+      externalId: `s${seed}-${i}`,
+      channel: 'EMAIL' as const,
+      status: 'OPEN' as const,
+      createdAt: new Date(created),
+      firstResponseAt: new Date(responded),
+    };
+  });
+  await db.prisma.ticket.createMany({ data: rows });
+  return perDay;
+}
+
+describe('DurationStats', () => {
+  it.each([
+    [1, 1],
+    [2, 2],
+    [3, 7],
+    [42, 400],
+    [7, 3000],
+  ])('matches percentile_cont computed in JS (seed %i, %i tickets)', async (seed, n) => {
+    const perDay = await load(seed, n);
+    const range = { from: new Date(START), to: new Date(START + DAYS * DAY) };
+    const measures = ['firstResponseTime.count', 'firstResponseTime.avg', 'firstResponseTime.median', 'firstResponseTime.p90', 'firstResponseTime.min', 'firstResponseTime.max'];
+    const buckets = await computeSeries(db, { range, granularity: 'DAY', timeZone: 'UTC', scope: { teamIds: null }, measures });
+    expect(buckets).toHaveLength(DAYS);
+    buckets.forEach((bucket, i) => {
+      const expected = stats(perDay[i]);
+      const actual = bucket.metrics.firstResponseTime as Record<string, number | null>;
+      for (const [key, value] of Object.entries(expected)) {
+        if (value === null) expect(actual[key], `${bucket.label} ${key}`).toBeNull();
+        else expect(actual[key], `${bucket.label} ${key}`).toBeCloseTo(value, 3);
+      }
+    });
+    const totals = await computeTotals(db, { range, scope: { teamIds: null }, measures });
+    const all = perDay.flat();
+    const expected = stats(all);
+    for (const [key, value] of Object.entries(expected)) {
+      const actual = (totals.firstResponseTime as Record<string, number | null>)[key];
+      if (value === null) expect(actual).toBeNull();
+      else expect(actual).toBeCloseTo(value, 3);
+    }
+  });
+});
