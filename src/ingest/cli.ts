@@ -1,0 +1,214 @@
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { parseDatabaseUrl } from '../config.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { RejectsFile } from './importers/files.ts';
+import { freshdeskCsvSource } from './importers/freshdesk.ts';
+import { loadMapping, mappedCsvSource, type CsvMapping } from './importers/mapping.ts';
+import { importSource, type ImportSummary } from './importers/pipeline.ts';
+import { checkZone, type ImportSource } from './importers/record.ts';
+import { zendeskCsvSource, zendeskJsonSource } from './importers/zendesk.ts';
+import { MAX_BATCH_ROWS } from './validate.ts';
+// Entry point: written tickets get their SLA fields recomputed, as through the API.
+import '../sla/register.ts';
+
+// `npm run import -- <file> --format zendesk|freshdesk|csv [--mapping map.json]
+// [--dry-run] [--batch 1000] [--time-zone Europe/Berlin] [--rejects out.csv] [--stats]`
+// Writes into the database DATABASE_URL names (default pglite:./data/pglite).
+
+const USAGE = `usage: npm run import -- <file> --format zendesk|freshdesk|csv [options]
+  --mapping <map.json>   column mapping (required for --format csv)
+  --dry-run              validate and count, store nothing
+  --batch <n>            rows per transaction, 1-${MAX_BATCH_ROWS} (default ${MAX_BATCH_ROWS})
+  --time-zone <zone>     IANA zone of timestamps without offset (zendesk CSV, freshdesk; default UTC)
+  --rejects <file>       where rejected rows go (default <file>.rejects.csv)
+  --stats                also print the summary as one JSON line, with peak memory
+The database is the one DATABASE_URL names (default pglite:./data/pglite).
+Rows that cannot be imported go to the rejects file: the original columns plus a reason.`;
+
+/** A wrong command line; the message says what to change. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Where the CLI writes. */
+export interface CliOutput {
+  out: (line: string) => void;
+  /** Stream for the progress bar (stderr). */
+  progress: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** The summary line printed at the end. */
+export function formatSummary(summary: ImportSummary, seconds: number, dryRun: boolean): string[] {
+  const rate = Math.round(summary.read / Math.max(seconds, 0.001));
+  const lines = [
+    `${dryRun ? 'dry run (nothing stored): ' : ''}read ${summary.read}, created ${summary.created}, updated ${summary.updated}, ` +
+      `unchanged ${summary.unchanged}, rejected ${summary.rejected} in ${seconds.toFixed(1)} s (${rate} rows/s)`,
+  ];
+  const f = summary.feedback;
+  if (f.created + f.updated + f.unchanged + f.rejected > 0) {
+    lines.push(`feedback: created ${f.created}, updated ${f.updated}, unchanged ${f.unchanged}, rejected ${f.rejected}`);
+  }
+  const e = summary.entitiesCreated;
+  if (e.teams + e.agents + e.customers + e.categories > 0) {
+    lines.push(`also created: ${e.teams} teams, ${e.agents} agents, ${e.customers} customers, ${e.categories} categories`);
+  }
+  return lines;
+}
+
+/** A parsed command line. */
+export interface ImportArgs {
+  file: string;
+  /** Where rejected rows go. */
+  rejectsPath: string;
+  source: () => ImportSource;
+  batchSize: number;
+  dryRun: boolean;
+  stats: boolean;
+}
+
+/** Parses and checks the command line; throws UsageError saying what to change. */
+export function parseImportArgs(argv: string[]): ImportArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        mapping: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        batch: { type: 'string', default: String(MAX_BATCH_ROWS) },
+        'time-zone': { type: 'string', default: 'UTC' },
+        stats: { type: 'boolean', default: false },
+        rejects: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new UsageError('');
+  if (positionals.length !== 1) throw new UsageError('give exactly one file to import');
+  const file = positionals[0];
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const batchSize = Number(values.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ROWS) {
+    throw new UsageError(`--batch must be a whole number from 1 to ${MAX_BATCH_ROWS}; got "${values.batch}"`);
+  }
+  let zone: string;
+  try {
+    zone = checkZone(values['time-zone']);
+  } catch (error) {
+    throw new UsageError(`--time-zone: ${(error as Error).message}`);
+  }
+  const format = values.format;
+  let source: () => ImportSource;
+  if (format === 'csv') {
+    if (!values.mapping) throw new UsageError('--format csv needs --mapping <map.json> (see the README, "Generic CSV")');
+    let mapping: CsvMapping;
+    try {
+      mapping = loadMapping(values.mapping);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    source = () => mappedCsvSource(file, mapping);
+  } else if (format === 'zendesk') {
+    source = /\.(csv|tsv)$/i.test(file) ? () => zendeskCsvSource(file, zone) : () => zendeskJsonSource(file);
+  } else if (format === 'freshdesk') {
+    source = () => freshdeskCsvSource(file, zone);
+  } else {
+    throw new UsageError(`--format must be zendesk, freshdesk or csv; got "${format ?? ''}"`);
+  }
+  return { file, rejectsPath: values.rejects ?? `${file}.rejects.csv`, source, batchSize, dryRun: values['dry-run'], stats: values.stats };
+}
+
+/**
+ * Runs an import as the command line describes it, on the given database (the CLI's
+ * own, or a test's). Returns the summary.
+ */
+export async function runImport(options: ImportArgs, db: Database, output: CliOutput): Promise<ImportSummary> {
+  const source = options.source();
+  const rejects = new RejectsFile(options.rejectsPath, source.columns);
+  await rejects.clear();
+
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: output.progress,
+      format: '{bar} {percentage}% | {rows} rows | {rate} rows/s | {rejected} rejected',
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      hideCursor: null,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  // Peak JS heap, sampled: resourceUsage().maxRSS also counts the database engine's
+  // memory when it runs in this process (PGlite), the heap is the importer's own.
+  let peakHeapBytes = 0;
+  const sample = () => {
+    peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
+  };
+  const sampler = options.stats ? setInterval(sample, 100) : undefined;
+  const started = performance.now();
+  const rate = (rows: number) => Math.round(rows / Math.max((performance.now() - started) / 1000, 0.001));
+  bar.start(Math.max(source.totalBytes, 1), 0, { rows: 0, rate: 0, rejected: 0 });
+  let summary: ImportSummary;
+  try {
+    summary = await importSource(db, source, {
+      batchSize: options.batchSize,
+      dryRun: options.dryRun,
+      onReject: (original, reason) => rejects.write(original, reason),
+      onBatch: (s) => bar.update(source.bytesRead(), { rows: s.read, rate: rate(s.read), rejected: s.rejected }),
+    });
+  } finally {
+    clearInterval(sampler);
+    bar.stop();
+    await rejects.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  for (const line of formatSummary(summary, seconds, options.dryRun)) output.out(line);
+  if (rejects.count > 0) output.out(`rejected rows and reasons: ${rejects.path}`);
+  if (options.stats) {
+    const usage = process.resourceUsage();
+    output.out(
+      JSON.stringify({
+        ...summary,
+        seconds: Number(seconds.toFixed(3)),
+        rowsPerSecond: rate(summary.read),
+        // resourceUsage().maxRSS is in kilobytes.
+        maxRssBytes: usage.maxRSS * 1024,
+        peakHeapBytes: Math.max(peakHeapBytes, process.memoryUsage().heapUsed),
+      }),
+    );
+  }
+  return summary;
+}
+
+async function main(): Promise<void> {
+  let db: Database | undefined;
+  try {
+    const args = parseImportArgs(process.argv.slice(2));
+    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 2 });
+    await migrate(db.driver);
+    await runImport(args, db, { out: (line) => console.log(line), progress: process.stderr });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message) console.error(`import: ${error.message}`);
+      console.error(USAGE);
+      process.exitCode = 2;
+    } else {
+      console.error(`import failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await db?.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

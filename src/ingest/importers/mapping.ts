@@ -1,0 +1,251 @@
+import { readFileSync } from 'node:fs';
+import { Channel, FeedbackKind, Priority, TicketStatus } from '../../generated/prisma/enums.ts';
+import type { TicketInput } from '../types.ts';
+import { csvSource } from './files.ts';
+import {
+  cell,
+  checkZone,
+  emptyRecord,
+  parseBoolean,
+  parseCount,
+  parseTimestamp,
+  RowProblem,
+  slug,
+  type ImportSource,
+  type OriginalRow,
+  type SourceRow,
+} from './record.ts';
+
+// The generic CSV importer: a JSON mapping file says which column feeds which field,
+// how timestamps are written and in which zone naive ones are, and how the source's
+// words for channel, priority and status translate to ours.
+
+/** Ticket fields a column can feed. */
+const TICKET_FIELDS = [
+  'externalId',
+  'subject',
+  'channel',
+  'priority',
+  'status',
+  'tags',
+  'createdAt',
+  'firstResponseAt',
+  'solvedAt',
+  'closedAt',
+  'agentReplies',
+  'reopenCount',
+  'escalated',
+] as const;
+
+/** Entities a ticket references; the column holds the entity's id in the source. */
+const REFERENCES = ['team', 'assignee', 'customer', 'category'] as const;
+
+/** Attributes used when the importer has to create a referenced entity. */
+const ENTITY_FIELDS = [
+  'team.name',
+  'assignee.name',
+  'assignee.email',
+  'customer.name',
+  'customer.email',
+  'customer.organization',
+  'category.name',
+] as const;
+
+/** Survey scores carried by the row (one response of that kind per ticket). */
+const SCORES = ['csat', 'nps', 'ces'] as const;
+
+/** Every field a mapping may name. */
+export const MAPPING_FIELDS = [...TICKET_FIELDS, ...REFERENCES, ...ENTITY_FIELDS, ...SCORES, 'feedback.createdAt', 'feedback.comment'] as const;
+
+/** A field a column can feed. */
+export type MappingField = (typeof MAPPING_FIELDS)[number];
+
+/** The mapping file, as documented in the README ("Generic CSV"). */
+export interface CsvMapping {
+  /** Column name → field, or a list of fields the same column feeds. */
+  columns: Record<string, MappingField | MappingField[]>;
+  /** Luxon format of the timestamps (e.g. "yyyy-MM-dd H:mm"); absent: ISO 8601 and common export formats. */
+  dateFormat?: string;
+  /** IANA zone of timestamps without an offset (default UTC). */
+  timeZone?: string;
+  /** Source value → our value, per field; matched ignoring case and punctuation. */
+  values?: { channel?: Record<string, Channel>; priority?: Record<string, Priority>; status?: Record<string, TicketStatus> };
+  /** Values for fields the file does not have, or whose cell is empty. */
+  defaults?: { channel?: Channel; priority?: Priority; status?: TicketStatus };
+  /** Prepended to every externalId the file yields, to keep sources apart (e.g. "kaggle:"). */
+  idPrefix?: string;
+  /** Separator of the tags column (default ","). */
+  tagSeparator?: string;
+  /** CSV field delimiter (default ","). */
+  delimiter?: string;
+}
+
+const isField = (value: unknown): value is MappingField => typeof value === 'string' && (MAPPING_FIELDS as readonly string[]).includes(value);
+
+function checkValueMap<T extends string>(allowed: Record<string, T>, map: unknown, name: string): Record<string, T> {
+  if (map !== undefined && (typeof map !== 'object' || map === null)) throw new Error(`mapping: values.${name} must be an object`);
+  const out: Record<string, T> = {};
+  for (const [from, to] of Object.entries(map ?? {})) {
+    if (typeof to !== 'string' || !(to in allowed)) {
+      throw new Error(`mapping: values.${name}["${from}"] is "${String(to)}"; expected one of ${Object.keys(allowed).join(', ')}`);
+    }
+    out[slug(from)] = to as T;
+  }
+  // Our own names are always understood.
+  for (const value of Object.values(allowed)) out[slug(value)] ??= value;
+  return out;
+}
+
+/** Reads and checks a mapping file; the error names what is wrong in it. */
+export function loadMapping(path: string): CsvMapping {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`mapping ${path}: ${(error as Error).message}`);
+  }
+  return checkMapping(raw);
+}
+
+/** Checks a parsed mapping object. */
+export function checkMapping(raw: unknown): CsvMapping {
+  if (typeof raw !== 'object' || raw === null || typeof (raw as { columns?: unknown }).columns !== 'object') {
+    throw new Error('mapping: expected an object with "columns": { "<column>": "<field>" }');
+  }
+  const mapping = raw as CsvMapping;
+  const known = ['$comment', 'columns', 'dateFormat', 'timeZone', 'values', 'defaults', 'idPrefix', 'tagSeparator', 'delimiter'];
+  for (const key of Object.keys(mapping)) {
+    if (!known.includes(key)) throw new Error(`mapping: unknown key "${key}"; known keys are ${known.join(', ')}`);
+  }
+  const fed = new Set<string>();
+  for (const [column, target] of Object.entries(mapping.columns)) {
+    for (const field of Array.isArray(target) ? target : [target]) {
+      if (!isField(field)) throw new Error(`mapping: column "${column}" maps to "${String(field)}"; fields are ${MAPPING_FIELDS.join(', ')}`);
+      fed.add(field);
+    }
+  }
+  for (const required of ['externalId', 'createdAt'] as const) {
+    if (!fed.has(required)) throw new Error(`mapping: no column maps to ${required}`);
+  }
+  for (const required of ['channel', 'status'] as const) {
+    if (!fed.has(required) && !mapping.defaults?.[required]) throw new Error(`mapping: no column maps to ${required} and defaults.${required} is not set`);
+  }
+  checkZone(mapping.timeZone ?? 'UTC');
+  checkValueMap(Channel, mapping.values?.channel, 'channel');
+  checkValueMap(Priority, mapping.values?.priority, 'priority');
+  checkValueMap(TicketStatus, mapping.values?.status, 'status');
+  for (const [field, allowed] of [['channel', Channel], ['priority', Priority], ['status', TicketStatus]] as const) {
+    const value = mapping.defaults?.[field];
+    if (value !== undefined && !(value in allowed)) throw new Error(`mapping: defaults.${field} "${value}" is not one of ${Object.keys(allowed).join(', ')}`);
+  }
+  return mapping;
+}
+
+/** Turns one CSV row into engine inputs according to a mapping. */
+export function mappingConverter(mapping: CsvMapping): (line: number, row: OriginalRow) => SourceRow {
+  const zone = mapping.timeZone ?? 'UTC';
+  const prefix = mapping.idPrefix ?? '';
+  const separator = mapping.tagSeparator ?? ',';
+  const values = {
+    channel: checkValueMap(Channel, mapping.values?.channel, 'channel'),
+    priority: checkValueMap(Priority, mapping.values?.priority, 'priority'),
+    status: checkValueMap(TicketStatus, mapping.values?.status, 'status'),
+  };
+  // field → the column that feeds it (the first, if several do).
+  const source = new Map<MappingField, string>();
+  for (const [column, target] of Object.entries(mapping.columns)) {
+    for (const field of Array.isArray(target) ? target : [target]) if (!source.has(field)) source.set(field, column);
+  }
+
+  return (line, row) => {
+    const get = (field: MappingField): string | null => {
+      const column = source.get(field);
+      return column === undefined ? null : cell(row[column]);
+    };
+    const where = (field: MappingField): string => `column "${source.get(field)}"`;
+    const date = (field: MappingField): Date | null => parseTimestamp(get(field), zone, where(field), mapping.dateFormat);
+    const enumValue = <T extends string>(field: 'channel' | 'priority' | 'status', map: Record<string, T>): T | null => {
+      const text = get(field);
+      if (text === null) return (mapping.defaults?.[field] as T | undefined) ?? null;
+      const found = map[slug(text)];
+      if (found === undefined) {
+        throw new RowProblem(`${where(field)}: unknown ${field} "${text}"; add it to values.${field} in the mapping`);
+      }
+      return found;
+    };
+    try {
+      const id = get('externalId');
+      if (id === null) throw new RowProblem(`${where('externalId')}: the ticket id is empty`);
+      const createdAt = date('createdAt');
+      if (createdAt === null) throw new RowProblem(`${where('createdAt')}: the creation time is empty`);
+      const ref = (kind: (typeof REFERENCES)[number]): string | null => {
+        const value = get(kind);
+        return value === null ? null : `${prefix}${value}`;
+      };
+      const ticket: TicketInput = {
+        externalId: `${prefix}${id}`,
+        subject: get('subject'),
+        channel: enumValue('channel', values.channel) as Channel,
+        priority: enumValue('priority', values.priority),
+        status: enumValue('status', values.status) as TicketStatus,
+        tags: get('tags')
+          ?.split(separator)
+          .map((tag) => tag.trim())
+          .filter((tag) => tag !== ''),
+        createdAt,
+        firstResponseAt: date('firstResponseAt'),
+        solvedAt: date('solvedAt'),
+        closedAt: date('closedAt'),
+        agentReplies: parseCount(get('agentReplies'), where('agentReplies')),
+        reopenCount: parseCount(get('reopenCount'), where('reopenCount')),
+        escalated: parseBoolean(get('escalated'), where('escalated')),
+        teamExternalId: ref('team'),
+        assigneeExternalId: ref('assignee'),
+        customerExternalId: ref('customer'),
+        categoryExternalId: ref('category'),
+      };
+      const record = emptyRecord(line, row, ticket);
+      if (ticket.teamExternalId) record.teams.push({ externalId: ticket.teamExternalId, name: get('team.name') ?? get('team') ?? '' });
+      if (ticket.categoryExternalId) {
+        record.categories.push({ externalId: ticket.categoryExternalId, name: get('category.name') ?? get('category') ?? '' });
+      }
+      if (ticket.assigneeExternalId) {
+        record.agents.push({ externalId: ticket.assigneeExternalId, name: get('assignee.name') ?? get('assignee') ?? '', email: get('assignee.email') });
+      }
+      if (ticket.customerExternalId) {
+        record.customers.push({
+          externalId: ticket.customerExternalId,
+          name: get('customer.name'),
+          email: get('customer.email'),
+          organization: get('customer.organization'),
+        });
+      }
+      for (const score of SCORES) {
+        const text = get(score);
+        if (text === null) continue;
+        const value = Number(text);
+        if (!Number.isInteger(value)) throw new RowProblem(`${where(score)}: score "${text}" is not a whole number`);
+        const kind = score.toUpperCase() as FeedbackKind;
+        record.feedback.push({
+          externalId: `${ticket.externalId}:${score}`,
+          kind,
+          score: value,
+          comment: get('feedback.comment'),
+          // A survey goes out when the ticket is solved; without a solve time, at creation.
+          createdAt: date('feedback.createdAt') ?? ticket.solvedAt ?? createdAt,
+          ticketExternalId: ticket.externalId,
+          customerExternalId: ticket.customerExternalId,
+        });
+      }
+      return record;
+    } catch (error) {
+      if (error instanceof RowProblem) return { line, original: row, error: error.message };
+      throw error;
+    }
+  };
+}
+
+/** A CSV file read through a mapping. */
+export function mappedCsvSource(path: string, mapping: CsvMapping): ImportSource {
+  return csvSource(path, mappingConverter(mapping), { delimiter: mapping.delimiter });
+}

@@ -1,0 +1,219 @@
+import type { Database } from '../../db/client.ts';
+import type { IngestTx } from '../hooks.ts';
+import { resolveExternalIds, type RefKind } from '../sql.ts';
+import type { PartialUpsertResult, RowError } from '../types.ts';
+import {
+  inRolledBackTransaction,
+  upsertAgentsIn,
+  upsertCategoriesIn,
+  upsertCustomersIn,
+  upsertFeedbackIn,
+  upsertTeamsIn,
+  upsertTicketsIn,
+} from '../upsert.ts';
+import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
+import { isUnreadable, type ImportRecord, type ImportSource, type OriginalRow } from './record.ts';
+
+// Runs a source through the engine batch by batch. Each batch is one transaction:
+// first the agents, teams, customers and categories the rows name that do not exist
+// yet, then the tickets, then their survey responses, all through the same upsert
+// functions as the GraphQL mutations, in their partial mode: rows that fail
+// validation are reported, the others are written.
+
+/** Counts for one kind of row. */
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+/** What an import did. Ticket counts are per source row. */
+export interface ImportSummary extends Counts {
+  /** Source rows read. */
+  read: number;
+  /** Survey responses carried by the rows. */
+  feedback: Counts;
+  /** Entities the importer created because the rows named them and they did not exist. */
+  entitiesCreated: { teams: number; agents: number; customers: number; categories: number };
+}
+
+/** Options of an import run. */
+export interface ImportOptions {
+  /** Rows per transaction (1 to 1000). */
+  batchSize?: number;
+  /** Validate and count, then roll every batch back. */
+  dryRun?: boolean;
+  /** Receives each rejected row and why. */
+  onReject?: (original: OriginalRow, reason: string) => Promise<void>;
+  /** Called after each batch with the running totals. */
+  onBatch?: (summary: ImportSummary) => void;
+}
+
+const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, rejected: 0 });
+
+/** An empty summary. */
+export function emptySummary(): ImportSummary {
+  return { read: 0, ...zero(), feedback: zero(), entitiesCreated: { teams: 0, agents: 0, customers: 0, categories: 0 } };
+}
+
+const describe = (e: RowError): string => `${e.field}: ${e.message}`;
+
+/** Adds a reason to the list kept for a key. */
+function addReason<K>(reasons: Map<K, string[]>, key: K, reason: string): void {
+  const list = reasons.get(key);
+  if (list) list.push(reason);
+  else reasons.set(key, [reason]);
+}
+
+/** First row of each externalId among the records' entities of one kind. */
+function distinct<T extends { externalId: string }>(lists: T[][]): T[] {
+  const seen = new Map<string, T>();
+  for (const list of lists) for (const item of list) if (!seen.has(item.externalId)) seen.set(item.externalId, item);
+  return [...seen.values()];
+}
+
+/**
+ * Creates the entities the batch names that are not stored yet. Existing ones are left
+ * as they are: an export row is not the place to rename an agent. Returns why an
+ * entity could not be created, by kind and externalId, to explain the tickets that
+ * then name an unknown entity.
+ */
+async function createMissingEntities(tx: IngestTx, records: readonly ImportRecord[], summary: ImportSummary): Promise<Map<string, string>> {
+  const wanted = {
+    Team: distinct(records.map((r) => r.teams)),
+    Category: distinct(records.map((r) => r.categories)),
+    Agent: distinct(records.map((r) => r.agents)),
+    Customer: distinct(records.map((r) => r.customers)),
+  };
+  const stored = await resolveExternalIds(
+    tx,
+    new Map<RefKind, Set<string>>(Object.entries(wanted).map(([kind, rows]) => [kind as RefKind, new Set(rows.map((r) => r.externalId))])),
+  );
+  const missing = <T extends { externalId: string }>(kind: RefKind, rows: T[]): T[] => rows.filter((r) => !stored.get(kind)?.has(r.externalId));
+  const failures = new Map<string, string>();
+  const note = (kind: RefKind, rows: readonly { externalId: string }[], result: PartialUpsertResult): number => {
+    for (const e of result.rejected) if (e.index !== null) failures.set(`${kind}:${rows[e.index].externalId}`, describe(e));
+    return result.created;
+  };
+  // Order matters: agents may name teams.
+  const teams = missing('Team', wanted.Team);
+  summary.entitiesCreated.teams += note('Team', teams, await upsertTeamsIn(tx, teams, 'partial'));
+  const categories = missing('Category', wanted.Category);
+  summary.entitiesCreated.categories += note('Category', categories, await upsertCategoriesIn(tx, categories, 'partial'));
+  const agents = missing('Agent', wanted.Agent);
+  summary.entitiesCreated.agents += note('Agent', agents, await upsertAgentsIn(tx, agents, 'partial'));
+  const customers = missing('Customer', wanted.Customer);
+  summary.entitiesCreated.customers += note('Customer', customers, await upsertCustomersIn(tx, customers, 'partial'));
+  return failures;
+}
+
+const REF_KIND_BY_FIELD: Record<string, RefKind> = {
+  teamExternalId: 'Team',
+  categoryExternalId: 'Category',
+  assigneeExternalId: 'Agent',
+  customerExternalId: 'Customer',
+};
+
+/** Writes one batch in one transaction and adds its counts to the summary. */
+async function writeBatch(db: Database, records: ImportRecord[], options: ImportOptions, total: ImportSummary): Promise<void> {
+  const batch = emptySummary();
+  const rejects: { original: OriginalRow; reason: string }[] = [];
+  // Rows that break a rule of their own are rejected before anything is written for
+  // them, so they create no agents or customers either.
+  const ownRules = new RowErrors();
+  records.forEach((r, index) => checkTicketRow(r.ticket, index, ownRules));
+  const ownReasons = new Map<number, string[]>();
+  for (const e of ownRules.list) if (e.index !== null) addReason(ownReasons, e.index, describe(e));
+  for (const [index, list] of ownReasons) rejects.push({ original: records[index].original, reason: list.join('; ') });
+  batch.rejected = ownReasons.size;
+  records = records.filter((_, index) => !ownReasons.has(index));
+  const transaction = options.dryRun
+    ? inRolledBackTransaction
+    : <T>(d: Database, work: (tx: IngestTx) => Promise<T>) => d.driver.transaction(work);
+  await transaction(db, async (tx) => {
+    const failures = await createMissingEntities(tx, records, batch);
+
+    const tickets = await upsertTicketsIn(tx, records.map((r) => r.ticket), 'partial');
+    batch.created = tickets.created;
+    batch.updated = tickets.updated;
+    batch.unchanged = tickets.unchanged;
+    const reasons = new Map<number, string[]>();
+    for (const e of tickets.rejected) {
+      if (e.index === null) continue;
+      const kind = REF_KIND_BY_FIELD[e.field];
+      const ref = kind && records[e.index].ticket[e.field as keyof ImportRecord['ticket']];
+      const why = typeof ref === 'string' ? failures.get(`${kind}:${ref}`) : undefined;
+      addReason(reasons, e.index, describe(e) + (why ? ` (it could not be created: ${why})` : ''));
+    }
+    batch.rejected += reasons.size;
+    for (const [index, list] of reasons) rejects.push({ original: records[index].original, reason: list.join('; ') });
+
+    const accepted = records.filter((_, index) => !reasons.has(index));
+    const feedbackOwners = accepted.flatMap((r) => r.feedback.map(() => r));
+    const feedback = await upsertFeedbackIn(tx, accepted.flatMap((r) => r.feedback), 'partial');
+    batch.feedback = { created: feedback.created, updated: feedback.updated, unchanged: feedback.unchanged, rejected: 0 };
+    const feedbackReasons = new Map<ImportRecord, string[]>();
+    for (const e of feedback.rejected) {
+      if (e.index === null) continue;
+      addReason(feedbackReasons, feedbackOwners[e.index], `feedback ${describe(e)}`);
+    }
+    batch.feedback.rejected = feedbackReasons.size;
+    for (const [owner, list] of feedbackReasons) {
+      rejects.push({ original: owner.original, reason: `ticket imported, but not its ${list.join('; ')}` });
+    }
+  });
+  total.created += batch.created;
+  total.updated += batch.updated;
+  total.unchanged += batch.unchanged;
+  total.rejected += batch.rejected;
+  for (const key of ['created', 'updated', 'unchanged', 'rejected'] as const) total.feedback[key] += batch.feedback[key];
+  for (const key of ['teams', 'agents', 'customers', 'categories'] as const) total.entitiesCreated[key] += batch.entitiesCreated[key];
+  for (const { original, reason } of rejects) await options.onReject?.(original, reason);
+}
+
+/**
+ * Imports a source: reads it row by row, writes batches of `batchSize` rows, reports
+ * rows that cannot be read or fail validation through `onReject`, and returns the
+ * totals. A ticket that appears twice is written in order: the later row starts a new
+ * batch, so it updates what the earlier one wrote.
+ */
+export async function importSource(db: Database, source: ImportSource, options: ImportOptions = {}): Promise<ImportSummary> {
+  const batchSize = options.batchSize ?? MAX_BATCH_ROWS;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ROWS) {
+    throw new Error(`batch size must be a whole number from 1 to ${MAX_BATCH_ROWS}; got ${batchSize}`);
+  }
+  const summary = emptySummary();
+  let batch: ImportRecord[] = [];
+  let ids = new Set<string>();
+  // The next batch is read and converted while the previous one is being written;
+  // writes stay strictly one after the other, in file order.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    const ready = batch;
+    batch = [];
+    ids = new Set();
+    await writing;
+    options.onBatch?.(summary);
+    if (ready.length === 0) return;
+    writing = writeBatch(db, ready, options, summary);
+    // Marks the rejection as handled until it is awaited at the next flush.
+    writing.catch(() => undefined);
+  };
+  for await (const row of source.rows) {
+    summary.read += 1;
+    if (isUnreadable(row)) {
+      summary.rejected += 1;
+      await options.onReject?.(row.original, row.error);
+      continue;
+    }
+    if (ids.has(row.ticket.externalId)) await flush();
+    batch.push(row);
+    ids.add(row.ticket.externalId);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  await writing;
+  options.onBatch?.(summary);
+  return summary;
+}
