@@ -15,6 +15,20 @@ export interface Config {
   seedDemo: boolean;
   demoTickets: number;
   logLevel: string;
+  /** ADMIN_TOKEN: a secret that acts as an ADMIN token (bootstrap); null when unset. */
+  adminToken: string | null;
+  /** QUERY_TIMEOUT_MS: statement_timeout for each request's SQL. */
+  queryTimeoutMs: number;
+  /** RATE_LIMIT_PER_MINUTE: requests a token may make a minute unless the token says otherwise. */
+  rateLimitPerMinute: number;
+  /** REDIS_URL: share rate-limit budgets across processes through Redis; null: in memory. */
+  redisUrl: string | null;
+  /** CORS_ORIGINS: browser origins allowed to call the API (empty: no cross-origin access). */
+  corsOrigins: string[];
+  /** GRAPHIQL: serve GraphiQL and allow introspection (default: on outside production). */
+  graphiql: boolean;
+  /** QUERY_COST_LIMIT: the most estimated work (items × fields) one operation may ask for. */
+  queryCostLimit: number;
 }
 
 /** A setting that cannot be used; the message says what is wrong and what is accepted. */
@@ -75,6 +89,51 @@ function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): 
   throw new ConfigError(`${name}="${env[name]}" must be true or false`);
 }
 
+/** Shortest ADMIN_TOKEN accepted: a guessable bootstrap secret would open everything. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+function parseAdminToken(env: NodeJS.ProcessEnv): string | null {
+  const value = env.ADMIN_TOKEN?.trim();
+  if (!value) return null;
+  if (value.length < MIN_ADMIN_TOKEN_LENGTH) {
+    // The value itself is never echoed: it is a secret.
+    throw new ConfigError(
+      `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (got ${value.length}); ` +
+        'generate one with: openssl rand -base64 32',
+    );
+  }
+  return value;
+}
+
+function parseRedisUrl(env: NodeJS.ProcessEnv): string | null {
+  const value = env.REDIS_URL?.trim();
+  if (!value) return null;
+  if (!/^rediss?:\/\/./.test(value)) {
+    throw new ConfigError(`REDIS_URL "${redact(value)}" must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`);
+  }
+  return value;
+}
+
+function parseOrigins(env: NodeJS.ProcessEnv): string[] {
+  const value = env.CORS_ORIGINS?.trim();
+  if (!value) return [];
+  return value.split(',').map((raw) => {
+    const origin = raw.trim();
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = null;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(
+        `CORS_ORIGINS entry "${origin}" is not an origin; list origins like https://dashboard.example.com, separated by commas`,
+      );
+    }
+    return url.origin;
+  });
+}
+
 /** Reads and validates every environment variable the server uses. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -85,5 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: parseBoolean(env, 'SEED_DEMO', true),
     demoTickets: parseInteger(env, 'DEMO_TICKETS', 50_000, 0, 10_000_000),
     logLevel: env.LOG_LEVEL || 'info',
+    adminToken: parseAdminToken(env),
+    queryTimeoutMs: parseInteger(env, 'QUERY_TIMEOUT_MS', 15_000, 100, 3_600_000),
+    rateLimitPerMinute: parseInteger(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    redisUrl: parseRedisUrl(env),
+    corsOrigins: parseOrigins(env),
+    graphiql: parseBoolean(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
+    queryCostLimit: parseInteger(env, 'QUERY_COST_LIMIT', 200_000, 100, 100_000_000),
   };
 }

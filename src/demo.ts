@@ -1,6 +1,7 @@
 import type { Database } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import { isEmpty, seedDemo } from '../seeds/demo.ts';
+import { recomputeAllTicketsIn } from './sla/recompute.ts';
 
 /**
  * Fills an empty database with the demo dataset (first start only), writing a
@@ -15,6 +16,10 @@ export async function loadDemoDataIfEmpty(db: Database, tickets: number, log: Lo
     tickets,
     seed: 7,
     days: 365,
+    beforeIndexes: async (tx) => {
+      process.stderr.write('computing SLA deadlines and business hours…\n');
+      await recomputeAllTicketsIn(tx);
+    },
     onProgress: (done, total) => {
       const now = Date.now();
       if (now - last < 250 && done < total) return;

@@ -5,12 +5,16 @@ import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
+import { ReportScheduler } from './exports/scheduler.ts';
+import { loadExportSettings, type ExportSettings } from './exports/settings.ts';
 
 /** Starts Supportgraph: config, database, migrations, demo data, HTTP; stops cleanly on SIGINT/SIGTERM. */
 export async function main(): Promise<void> {
   let config;
+  let exportSettings: ExportSettings;
   try {
     config = loadConfig();
+    exportSettings = loadExportSettings();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`supportgraph: ${error.message}`);
@@ -36,12 +40,16 @@ export async function main(): Promise<void> {
 
   if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
 
-  const yoga = createServer({ db, production: config.production, logger: log });
+  const yoga = createServer({ db, production: config.production, logger: log, config });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
+  // Saved reports run on their schedules in this process once it serves requests.
+  const scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
+  if (exportSettings.schedulerEnabled) scheduler.start();
+  if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -54,6 +62,7 @@ export async function main(): Promise<void> {
     const force = setTimeout(() => http.closeAllConnections(), 10_000);
     await closed;
     clearTimeout(force);
+    await scheduler.stop();
     await db.close();
     log.info('stopped');
     process.exit(0);

@@ -1,59 +1,214 @@
-import { randomUUID } from 'node:crypto';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { readMigrations } from './db/migrate.ts';
+import { isStatementCancellation } from './db/request-context.ts';
+import { userError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { maskError } from './error-masking.ts';
 import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
-import { DEVELOPMENT_VIEWER, type Context } from './schema/context.ts';
+import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
+import { useExports } from './exports/http.ts';
+import { useCostLimit } from './auth/cost.ts';
+import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
+import { currentRequest } from './auth/request.ts';
+import { guardTeamScope } from './auth/row-guard.ts';
+import {
+  MAX_BODY_BYTES,
+  useAccessPolicy,
+  useAuthGate,
+  useBodyLimit,
+  useIntrospection,
+  useRequestLifecycle,
+} from './auth/plugins.ts';
+
+/** The settings of src/config.ts the server uses; tests give the few they need. */
+export type ServerConfig = Pick<
+  Config,
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql'
+>;
 
 /** Options for the HTTP/GraphQL server. */
 export interface ServerOptions {
   db: Database;
+  /** Every request needs a token; unexpected errors are masked. */
   production?: boolean;
-  /** Serve GraphiQL at /graphql (default: on outside production). */
+  /** Serve GraphiQL and allow introspection (default: config.graphiql, else on outside production). */
   graphiql?: boolean;
   logger?: Logger;
+  config?: Partial<ServerConfig>;
+  /** A rate limiter to use instead of creating one from config.redisUrl. */
+  rateLimiter?: RateLimiter;
 }
 
 /** The server type handed to tests (`yoga.fetch`) and to `node:http`. */
 export type SupportgraphServer = YogaServerInstance<Record<string, unknown>, Context>;
 
+/** Defaults of the limits, as src/config.ts documents them. */
+export const LIMITS = {
+  maxDepth: 10,
+  maxAliases: 30,
+  maxDirectives: 10,
+  maxTokens: 10_000,
+} as const;
+
+const DEFAULT_CONFIG: ServerConfig = {
+  adminToken: null,
+  queryTimeoutMs: 15_000,
+  rateLimitPerMinute: 600,
+  redisUrl: null,
+  corsOrigins: [],
+  queryCostLimit: 200_000,
+  graphiql: false,
+};
+
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
   return new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-/** Builds the Yoga server: GraphQL at /graphql plus health routes. */
+/** Whether the database answers and every shipped migration has been applied. */
+async function readiness(db: Database, expected: readonly string[]): Promise<{ ready: boolean; pending: string[] }> {
+  const rows = await db.driver.query<{ migration_name: string }>(
+    `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
+  const applied = new Set(rows.map((row) => row.migration_name));
+  const pending = expected.filter((name) => !applied.has(name));
+  return { ready: pending.length === 0, pending };
+}
+
+// graphql-armor reports its refusals as plain validation errors; ours carry the code.
+function armorRejection(context: { reportError(error: GraphQLError): void } | null, error: GraphQLError): void {
+  const refusal = userError('QUERY_TOO_COMPLEX', error.message.replace(/^Syntax Error: /, ''));
+  if (context) context.reportError(refusal);
+  else throw refusal;
+}
+
+// graphql-armor removes `Did you mean "field"`; graphql-js also suggests enum values and
+// argument names in other words. In production none of them may describe the schema.
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+function withoutSuggestions(error: GraphQLError, production: boolean): GraphQLError {
+  if (!production || !error.message.includes('Did you mean')) return error;
+  return new GraphQLError(error.message.replace(SUGGESTION, ''), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: error.extensions,
+  });
+}
+
+/**
+ * Every error a client sees gets a stable code; a cancelled statement becomes
+ * QUERY_TIMEOUT; an unexpected one is logged with the request id, which the client
+ * also receives, and its message is masked in production.
+ */
+function maskForRequest(error: unknown, message: string, production: boolean, timeoutMs: number, logger?: Logger): GraphQLError {
+  const record = currentRequest();
+  const requestId = record?.id;
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (record?.sql.cancelled || isStatementCancellation(original)) {
+    const gone = record?.sql.signal?.aborted;
+    const timeout = userError(
+      'QUERY_TIMEOUT',
+      gone
+        ? 'the request was cancelled because the client went away'
+        : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
+      { timeoutMs, requestId },
+    );
+    return error instanceof GraphQLError
+      ? new GraphQLError(timeout.message, { nodes: error.nodes, path: error.path, extensions: timeout.extensions })
+      : timeout;
+  }
+  if (error instanceof GraphQLError && !error.extensions?.code && /CSRF/.test(error.message)) {
+    return userError('FORBIDDEN', 'browser-style requests must send the header x-graphql-yoga-csrf (or use Content-Type: application/json)', {
+      http: { status: 403 },
+    });
+  }
+  const masked = withoutSuggestions(maskError(error, message, production), production);
+  if (masked.extensions.code !== 'INTERNAL_SERVER_ERROR') return masked;
+  logger?.error({ requestId, err: original instanceof Error ? original : String(original), path: masked.path }, 'unexpected error');
+  return new GraphQLError(masked.message, {
+    nodes: masked.nodes,
+    path: masked.path,
+    extensions: { ...masked.extensions, requestId },
+  });
+}
+
+/**
+ * Builds the Yoga server: GraphQL at /graphql plus /health and /ready, with
+ * authentication, the access policy, query limits, per-request SQL budget, rate limits,
+ * CORS, CSRF prevention, security headers and one log line per request.
+ */
 export function createServer(options: ServerOptions): SupportgraphServer {
   const { db } = options;
+  const production = options.production ?? false;
+  const config: ServerConfig = { ...DEFAULT_CONFIG, graphiql: !production, ...options.config };
+  const graphiql = options.graphiql ?? config.graphiql;
+  const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
+  const migrations = readMigrations().map((migration) => migration.name);
+  const armor = new EnvelopArmor({
+    maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
+    maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
+    maxDirectives: { n: LIMITS.maxDirectives, onReject: [armorRejection], propagateOnRejection: false },
+    maxTokens: { n: LIMITS.maxTokens, onReject: [armorRejection], propagateOnRejection: false },
+    // Our own cost limit reads variables and analytics arguments (src/auth/cost.ts).
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: !graphiql },
+  });
+
   return createYoga<Record<string, unknown>, Context>({
-    schema: buildSchema(),
+    schema: guardTeamScope(buildSchema()),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // Our /health checks the database; Yoga's built-in one would answer without it.
-    healthCheckEndpoint: '/_yoga/health',
+    batching: false,
+    // Yoga's own probe answers before any plugin: keep it off /health, which checks the database.
+    healthCheckEndpoint: '/health/live',
+    maxRequestBodySize: MAX_BODY_BYTES,
+    cors: config.corsOrigins.length > 0
+      ? {
+          origin: config.corsOrigins,
+          credentials: false,
+          methods: ['GET', 'POST', 'OPTIONS'],
+          allowedHeaders: ['authorization', 'content-type', 'x-graphql-yoga-csrf', 'x-request-id'],
+          exposedHeaders: ['x-request-id', 'retry-after'],
+          maxAge: 600,
+        }
+      : false,
     // Yoga reports every error it sees; user mistakes are not server faults, so they go to debug.
     logging: options.logger
       ? {
           debug: (...args: unknown[]) => options.logger?.debug({ yoga: args }, 'yoga'),
           info: (...args: unknown[]) => options.logger?.info({ yoga: args }, 'yoga'),
           warn: (...args: unknown[]) => options.logger?.warn({ yoga: args }, 'yoga'),
-          error: (...args: unknown[]) => options.logger?.error({ yoga: args }, 'yoga'),
+          // Unexpected errors are logged once, with the request id, by maskForRequest.
+          error: (...args: unknown[]) => options.logger?.debug({ yoga: args }, 'yoga error'),
         }
       : false,
-    maskedErrors: { maskError: (error, message) => maskError(error, message, options.production ?? false) },
-    graphiql: (options.graphiql ?? !options.production)
-      ? { title: 'Supportgraph', defaultTabs: exampleTabs() }
+    maskedErrors: { maskError: (error, message) => maskForRequest(error, message, production, config.queryTimeoutMs, options.logger) },
+    graphiql: graphiql
+      ? {
+          title: 'Supportgraph',
+          defaultTabs: exampleTabs(),
+          // In production every request needs a token: show where it goes.
+          ...(production ? { headers: '{"Authorization": "Bearer <token>"}' } : {}),
+        }
       : false,
-    context: (): Context => ({
-      db,
-      viewer: DEVELOPMENT_VIEWER,
-      requestId: randomUUID(),
-      loaders: new Map(),
-    }),
+    context: (): Context => {
+      const record = currentRequest();
+      if (!record?.auth) throw userError('UNAUTHENTICATED', 'this request carries no authenticated viewer');
+      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map() };
+    },
     plugins: [
-      usePageSizeLimit(),
+      // Order matters: the lifecycle wraps everything; routes and limits answer before
+      // authentication; the access policy runs before any cost or page-size check.
+      useRequestLifecycle({ logger: options.logger, statementTimeoutMs: config.queryTimeoutMs, production }),
+      useBodyLimit(),
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health' && request.method === 'GET') {
@@ -63,10 +218,39 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             } catch (error) {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
+          } else if (url.pathname === '/ready' && request.method === 'GET') {
+            try {
+              const state = await readiness(db, migrations);
+              endResponse(
+                state.ready
+                  ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
+                  : json(fetchAPI, { status: 'migrations pending', pending: state.pending }, 503),
+              );
+            } catch (error) {
+              endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
+            }
           } else if (url.pathname === '/') {
             endResponse(fetchAPI.Response.redirect(new URL('/graphql', url).toString(), 302));
           }
         },
+      },
+      useAuthGate({
+        db,
+        settings: { production, adminToken: config.adminToken, defaultRateLimit: config.rateLimitPerMinute },
+        limiter,
+        graphiql,
+      }),
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+      ...armor.protect().plugins,
+      useIntrospection(graphiql),
+      useAccessPolicy(),
+      useCostLimit(config.queryCostLimit),
+      usePageSizeLimit(),
+      // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
+      useExecutionCancellation(),
+      useExports({ db, logger: options.logger }),
+      {
+        onDispose: () => (options.rateLimiter ? undefined : limiter.close()),
       },
     ],
   });

@@ -7,6 +7,14 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { redact } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import {
+  cancelledBeforeStart,
+  currentRequestSql,
+  isStatementCancellation,
+  recordStatement,
+  runInRequest,
+  type RequestSqlContext,
+} from './request-context.ts';
 
 /** A row returned by a raw SQL script run outside Prisma. */
 export type SqlRow = Record<string, unknown>;
@@ -75,6 +83,36 @@ function lockDataFolder(dir: string): () => void {
   return () => rmSync(lockPath, { force: true });
 }
 
+/**
+ * Counts a request's statements on PGlite for the request log. PGlite runs one statement
+ * at a time inside this process: it has no statement_timeout and nothing to cancel.
+ */
+function trackPglite(db: PGlite): void {
+  const timed = (target: Pick<PGlite, 'query' | 'exec'>) => {
+    const record = target as unknown as { query: QueryFn; exec: QueryFn };
+    for (const name of ['query', 'exec'] as const) {
+      const original = record[name].bind(target) as QueryFn;
+      record[name] = async (...args: unknown[]) => {
+        const context = currentRequestSql();
+        const started = performance.now();
+        try {
+          return await original(...args);
+        } finally {
+          recordStatement(context, started);
+        }
+      };
+    }
+  };
+  timed(db);
+  const record = db as unknown as { transaction: QueryFn };
+  const transaction = record.transaction.bind(db) as QueryFn;
+  record.transaction = (work: unknown) =>
+    transaction(async (tx: Pick<PGlite, 'query' | 'exec'>) => {
+      timed(tx);
+      return (work as (tx: unknown) => Promise<unknown>)(tx);
+    });
+}
+
 function pgliteDriver(db: PGlite): SqlDriver {
   const run = (q: Pick<PGlite, 'query' | 'exec'>): Omit<SqlDriver, 'transaction'> => ({
     async query<T extends SqlRow>(sql: string, params: unknown[] = []) {
@@ -92,6 +130,132 @@ function pgliteDriver(db: PGlite): SqlDriver {
       });
     },
     transaction: (work) => db.transaction((tx) => work(run(tx))),
+  };
+}
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** What we remember per pooled connection: its session statement_timeout. */
+interface ConnectionState {
+  /** The statement_timeout we last set (null: the server default). */
+  timeoutMs: number | null;
+}
+
+function sqlText(first: unknown): string {
+  if (typeof first === 'string') return first;
+  if (first && typeof first === 'object' && typeof (first as { text?: unknown }).text === 'string') {
+    return (first as { text: string }).text;
+  }
+  return '';
+}
+
+/**
+ * Cancels the statements a request is running, on a separate connection (the pool may
+ * be exhausted), once its client has gone away.
+ */
+function cancellerFor(url: string, context: RequestSqlContext): () => Promise<void> {
+  return async () => {
+    const pids = [...context.backends.keys()];
+    if (pids.length === 0) return;
+    context.cancelled = true;
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+}
+
+/**
+ * Makes every statement on a pooled connection follow the request it serves: it runs
+ * under the request's statement_timeout (set on the session when it differs, so a
+ * connection reused for background work gets the server default back), it is refused
+ * once the client went away, its backend is known so it can be cancelled, and it is
+ * counted for the request log.
+ */
+function trackConnection(url: string, client: pg.PoolClient | pg.Client): void {
+  const target = client as unknown as { query: QueryFn; processID: number | null };
+  const original = target.query.bind(client) as QueryFn;
+  const state: ConnectionState = { timeoutMs: null };
+  const prelude = (sql: string) => {
+    const pending = original(sql);
+    if (pending instanceof Promise) pending.catch(() => undefined);
+  };
+  target.query = (...args: unknown[]): unknown => {
+    const context = currentRequestSql();
+    const text = sqlText(args[0]);
+    // A rollback undoes a SET made inside the transaction: forget what we set.
+    if (/^\s*rollback/i.test(text)) state.timeoutMs = -1;
+    const wanted = context ? context.statementTimeoutMs : null;
+    if (state.timeoutMs !== wanted) {
+      prelude(wanted === null ? 'RESET statement_timeout' : `SET statement_timeout = ${Math.trunc(wanted)}`);
+      state.timeoutMs = wanted;
+    }
+    if (!context) return original(...args);
+    if (context.signal?.aborted && !/^\s*rollback/i.test(text)) {
+      context.cancelled = true;
+      return Promise.reject(cancelledBeforeStart());
+    }
+    if (context.signal && !context.cancelRunning) {
+      const cancel = cancellerFor(url, context);
+      context.cancelRunning = cancel;
+      context.signal.addEventListener('abort', () => void cancel().catch(() => undefined), { once: true });
+    }
+    const pid = target.processID ?? 0;
+    context.backends.set(pid, (context.backends.get(pid) ?? 0) + 1);
+    const started = performance.now();
+    const done = () => {
+      const left = (context.backends.get(pid) ?? 1) - 1;
+      if (left <= 0) context.backends.delete(pid);
+      else context.backends.set(pid, left);
+      recordStatement(context, started);
+    };
+    const result = original(...args);
+    if (!(result instanceof Promise)) {
+      done();
+      return result;
+    }
+    return result.then(
+      (value: unknown) => {
+        done();
+        return value;
+      },
+      (error: unknown) => {
+        done();
+        if (isStatementCancellation(error)) context.cancelled = true;
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * `pool.query` takes whichever connection frees up first, and the callback that hands it
+ * over runs in the context of whoever freed it; so the request is read here, at the
+ * call, and the statement runs inside it.
+ */
+function trackPool(pool: pg.Pool): void {
+  const target = pool as unknown as { query: QueryFn };
+  const original = target.query.bind(pool) as QueryFn;
+  target.query = (...args: unknown[]): unknown => {
+    const context = currentRequestSql();
+    if (!context || typeof args[args.length - 1] === 'function') return original(...args);
+    return (async () => {
+      const client = await pool.connect();
+      let failure: unknown;
+      try {
+        return await runInRequest(context, () => client.query(...(args as [string, unknown[]])));
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        // A server error leaves the connection usable; anything else (a broken socket) does not.
+        const broken = failure !== undefined && !(failure as { severity?: unknown }).severity;
+        client.release(broken ? (failure as Error) : undefined);
+      }
+    })();
   };
 }
 
@@ -150,6 +314,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     try {
       if (target.dir) mkdirSync(target.dir, { recursive: true });
       pglite = await PGlite.create(target.dir ?? undefined);
+      trackPglite(pglite);
     } catch (error) {
       unlock();
       throw error;
@@ -170,6 +335,8 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   }
 
   const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+  pool.on('connect', (client) => trackConnection(target.url, client));
+  trackPool(pool);
   const prisma = countQueries(new PrismaClient({ adapter: new PrismaPg(pool), log }));
   return {
     kind: 'postgres',

@@ -11,7 +11,9 @@ import './categories.ts';
 import './tickets.ts';
 import './feedback.ts';
 import './ingest.ts';
+import './sla.ts';
 import './analytics.ts';
+import './access.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,0 +1,202 @@
+import {
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+import type { Plugin } from 'graphql-yoga';
+import { bucketCount, type Granularity, type IsoWeekday } from '../analytics/buckets.ts';
+import { userError } from '../errors.ts';
+import { DEFAULT_PAGE_SIZE } from '../schema/pagination.ts';
+
+// Cost = how many field values an operation can make the server produce: every field
+// counts 1 for each time it resolves, and a field that returns many items multiplies
+// its sub-selection. The multipliers are read from the arguments as the resolvers will
+// see them, literal or variable: first/last of a connection, ids of nodes(ids:), the
+// buckets of a time series, the groups × buckets of a breakdown.
+
+/** Items a list without a size argument is assumed to hold. */
+export const DEFAULT_LIST_ESTIMATE = DEFAULT_PAGE_SIZE;
+/** Groups a breakdown dimension with no fixed set of values is assumed to have. */
+export const DEFAULT_GROUP_ESTIMATE = 100;
+/** Values (and the null group) of the breakdown dimensions that are enums. */
+const DIMENSION_GROUPS: Record<string, number> = { CHANNEL: 7, PRIORITY: 5, STATUS: 7, CUSTOMER_TIER: 5 };
+
+/** The cost of an operation and its most expensive root field. */
+export interface CostEstimate {
+  cost: number;
+  largest: { field: string; cost: number } | null;
+}
+
+interface Walk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+}
+
+interface Scope {
+  /** Buckets of the enclosing breakdown, for its groups' `buckets` lists. */
+  buckets: number | null;
+  /** Inside a connection: its edges/nodes lists are already counted by the page size. */
+  inConnection: boolean;
+}
+
+function toDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' || typeof value === 'number') {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  return null;
+}
+
+const WEEKDAYS: Record<string, IsoWeekday> = { MONDAY: 1, TUESDAY: 2, WEDNESDAY: 3, THURSDAY: 4, FRIDAY: 5, SATURDAY: 6, SUNDAY: 7 };
+
+/** Buckets a (range, granularity, timeZone) argument set asks for; null when it cannot tell. */
+function bucketsOf(args: Record<string, unknown>): number | null {
+  const range = args.range as { from?: unknown; to?: unknown } | undefined;
+  const granularity = args.granularity;
+  if (!range || typeof granularity !== 'string') return null;
+  const from = toDate(range.from);
+  const to = toDate(range.to);
+  if (!from || !to || from.getTime() >= to.getTime()) return null;
+  const weekStart = typeof args.weekStart === 'number' ? args.weekStart : WEEKDAYS[String(args.weekStart)] ?? 1;
+  try {
+    return bucketCount(
+      { from, to },
+      { granularity: granularity as Granularity, timeZone: typeof args.timeZone === 'string' ? args.timeZone : 'UTC', weekStart: weekStart as IsoWeekday },
+    );
+  } catch {
+    // An invalid zone or the like: the resolver reports it with a better message.
+    return null;
+  }
+}
+
+function groupsOf(args: Record<string, unknown>): number {
+  const by = Array.isArray(args.by) ? args.by : [];
+  const estimate = by.reduce<number>((product, dimension) => product * (DIMENSION_GROUPS[String(dimension)] ?? DEFAULT_GROUP_ESTIMATE), 1);
+  const limit = typeof args.limit === 'number' && args.limit > 0 ? args.limit : null;
+  return Math.max(1, limit === null ? estimate : Math.min(limit, estimate));
+}
+
+function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, walk: Walk): Record<string, unknown> {
+  try {
+    return getArgumentValues(field, node, walk.variables) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** How many times a field's sub-selection resolves per resolution of the field, and the scope below it. */
+function multiplier(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>, scope: Scope): [number, Scope] {
+  const type = getNullableType(field.type);
+  const named = getNamedType(field.type);
+  const isConnection = (isObjectType(named) || isInterfaceType(named)) && 'pageInfo' in named.getFields();
+  const pageSize = (typeof args.first === 'number' ? args.first : null) ?? (typeof args.last === 'number' ? args.last : null);
+  if (isConnection) return [Math.max(0, pageSize ?? DEFAULT_PAGE_SIZE), { buckets: null, inConnection: true }];
+  if (!isListType(type)) return [1, { ...scope, inConnection: false }];
+  if ('by' in args) {
+    // Without a granularity a group's `buckets` is null: nothing below it resolves.
+    const buckets = 'granularity' in args && args.granularity ? (bucketsOf(args) ?? 1) : 0;
+    return [groupsOf(args), { buckets, inConnection: false }];
+  }
+  if ('range' in args && 'granularity' in args) return [bucketsOf(args) ?? 1, { buckets: null, inConnection: false }];
+  if (Array.isArray(args.ids)) return [args.ids.length, { buckets: null, inConnection: false }];
+  if (pageSize !== null) return [Math.max(0, pageSize), { buckets: null, inConnection: false }];
+  if (scope.inConnection) return [1, { buckets: null, inConnection: false }];
+  if (field.name === 'buckets' && scope.buckets !== null) return [scope.buckets, { buckets: null, inConnection: false }];
+  return [DEFAULT_LIST_ESTIMATE, { buckets: null, inConnection: false }];
+}
+
+function selectionCost(
+  selectionSet: SelectionSetNode,
+  parent: GraphQLNamedType,
+  times: number,
+  scope: Scope,
+  walk: Walk,
+  fragmentsSeen: readonly string[],
+  roots?: Map<string, number>,
+): number {
+  let total = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.name.value;
+      if (name.startsWith('__')) continue;
+      if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
+      const field = parent.getFields()[name];
+      if (!field) continue;
+      let cost = times;
+      if (selection.selectionSet) {
+        const [factor, below] = multiplier(field, argumentsOf(field, selection, walk), scope);
+        cost += selectionCost(selection.selectionSet, getNamedType(field.type), times * factor, below, walk, fragmentsSeen);
+      }
+      total += cost;
+      if (roots) roots.set(name, (roots.get(name) ?? 0) + cost);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition ? walk.schema.getType(selection.typeCondition.name.value) : parent;
+      if (type) total += selectionCost(selection.selectionSet, type, times, scope, walk, fragmentsSeen, roots);
+    } else {
+      const name = selection.name.value;
+      const fragment = walk.fragments.get(name);
+      if (!fragment || fragmentsSeen.includes(name)) continue;
+      const type = walk.schema.getType(fragment.typeCondition.name.value);
+      if (type) total += selectionCost(fragment.selectionSet, type, times, scope, walk, [...fragmentsSeen, name], roots);
+    }
+  }
+  return total;
+}
+
+/** Estimates what an operation costs before it runs. */
+export function estimateCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): CostEstimate {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) return { cost: 0, largest: null };
+  const root = schema.getRootType(operation.operation);
+  if (!root) return { cost: 0, largest: null };
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const roots = new Map<string, number>();
+  const walk: Walk = { schema, fragments, variables: variables ?? {} };
+  const cost = selectionCost(operation.selectionSet, root, 1, { buckets: null, inConnection: false }, walk, [], roots);
+  let largest: CostEstimate['largest'] = null;
+  for (const [field, fieldCost] of roots) if (!largest || fieldCost > largest.cost) largest = { field, cost: fieldCost };
+  return { cost, largest };
+}
+
+/** Refuses, before execution, an operation whose estimated cost is over `limit` (QUERY_TOO_COMPLEX). */
+export function useCostLimit(limit: number): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const estimate = estimateCost(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>);
+      if (estimate.cost <= limit) return;
+      const largest = estimate.largest ? ` (${estimate.largest.field} alone: ${estimate.largest.cost})` : '';
+      setResultAndStopExecution({
+        errors: [
+          userError(
+            'QUERY_TOO_COMPLEX',
+            `this query could return about ${estimate.cost} values${largest}; the limit is ${limit}. ` +
+              'Ask for fewer items (first/last, limit), fewer buckets (a coarser granularity or a shorter range) or fewer fields.',
+            { cost: estimate.cost, limit },
+          ),
+        ],
+      });
+    },
+  };
+}

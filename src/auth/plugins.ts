@@ -1,0 +1,273 @@
+import { GraphQLError, getOperationAST, visit, type ASTVisitor, type ValidationContext } from 'graphql';
+import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
+import type { Database } from '../db/client.ts';
+import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
+import { userError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Context } from '../schema/context.ts';
+import { authenticate, type AuthSettings } from './authenticate.ts';
+import { accessViolation } from './policy.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { currentRequest, requestIdFor, runWithRequest, type RequestRecord } from './request.ts';
+
+/** Largest request body accepted (HTTP 413 above it). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Routes that answer without a token: load balancers and orchestrators probe them. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+
+/**
+ * Routes that check a credential of their own instead of an API token: a saved report's
+ * link carries the report's token in `?token=`, and its route must verify it.
+ */
+export const SELF_AUTHENTICATED_PREFIXES: readonly string[] = ['/reports/'];
+
+/** Headers every response carries. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'x-permitted-cross-domain-policies': 'none',
+};
+// Data responses may not load anything; GraphiQL's page loads its scripts and styles.
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
+  "img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'";
+
+function errorResponse(fetchAPI: { Response: typeof Response }, error: GraphQLError, status: number, headers: Record<string, string> = {}): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+/** Options of the request lifecycle plugin. */
+export interface LifecycleOptions {
+  logger?: Logger;
+  statementTimeoutMs: number;
+  production: boolean;
+}
+
+/**
+ * Gives each request an id, a SQL context (statement timeout, cancellation when the
+ * client goes away, counters) and a record; stamps security headers and the request id
+ * on the response; and logs one JSON line per request.
+ */
+export function useRequestLifecycle(options: LifecycleOptions): Plugin {
+  return {
+    instrumentation: {
+      request({ request }, wrapped) {
+        const url = new URL(request.url);
+        const record: RequestRecord = {
+          id: requestIdFor(request),
+          startedAt: performance.now(),
+          method: request.method,
+          path: url.pathname,
+          sql: newRequestSqlContext(options.statementTimeoutMs, request.signal ?? null),
+          auth: null,
+          operationName: null,
+          errorCodes: new Set(),
+        };
+        return runWithRequest(record, () => runInRequest(record.sql, wrapped));
+      },
+    },
+    onExecute({ args }) {
+      const record = currentRequest();
+      if (!record) return;
+      const operation = getOperationAST(args.document, args.operationName ?? undefined);
+      record.operationName = operation?.name?.value ?? args.operationName ?? null;
+    },
+    onResultProcess({ result }) {
+      const record = currentRequest();
+      if (!record) return;
+      for (const item of Array.isArray(result) ? result : [result]) {
+        const errors = (item as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? [];
+        for (const error of errors) if (typeof error.extensions?.code === 'string') record.errorCodes.add(error.extensions.code);
+      }
+    },
+    onResponse({ response }) {
+      const record = currentRequest();
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+      const isPage = (response.headers.get('content-type') ?? '').startsWith('text/html');
+      response.headers.set('content-security-policy', isPage ? PAGE_CSP : API_CSP);
+      if (options.production) response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      if (!record) return;
+      response.headers.set('x-request-id', record.id);
+      const line = {
+        requestId: record.id,
+        method: record.method,
+        path: record.path,
+        status: response.status,
+        durationMs: Math.round((performance.now() - record.startedAt) * 10) / 10,
+        token: record.auth?.viewer.tokenName ?? null,
+        role: record.auth?.viewer.role ?? null,
+        operation: record.operationName,
+        sqlStatements: record.sql.statements,
+        sqlMs: Math.round(record.sql.sqlMs * 10) / 10,
+        errors: record.errorCodes.size > 0 ? [...record.errorCodes] : undefined,
+      };
+      if (PUBLIC_PATHS.has(record.path)) options.logger?.debug(line, 'request');
+      else options.logger?.info(line, 'request');
+    },
+  };
+}
+
+/**
+ * Refuses bodies over `maxBytes` with HTTP 413: by Content-Length when the client sends
+ * one, else by reading at most that much of the stream.
+ */
+export function useBodyLimit(maxBytes: number = MAX_BODY_BYTES): Plugin {
+  const tooLarge = (size: string) =>
+    userError('BAD_USER_INPUT', `the request body is ${size}; the limit is ${maxBytes} bytes (1 MB)`, { limit: maxBytes });
+  return {
+    async onRequest({ request, setRequest, endResponse, fetchAPI }) {
+      if (!request.body || request.method === 'GET' || request.method === 'HEAD') return;
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        if (Number(declared) > maxBytes) endResponse(errorResponse(fetchAPI, tooLarge(`${declared} bytes`), 413));
+        return;
+      }
+      const reader = request.body.getReader();
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          endResponse(errorResponse(fetchAPI, tooLarge('more than that'), 413));
+          return;
+        }
+        chunks.push(value);
+      }
+      const body = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal }));
+    },
+  };
+}
+
+/** Options of the authentication gate. */
+export interface GateOptions {
+  db: Database;
+  settings: AuthSettings;
+  limiter: RateLimiter;
+  /** GraphiQL is served: its page (not its requests) loads without a token. */
+  graphiql: boolean;
+}
+
+/**
+ * Authenticates every request but the public routes and spends one request of the
+ * token's rate budget: 401 UNAUTHENTICATED without a valid token (in production), 429
+ * RATE_LIMITED with Retry-After over budget. The viewer is kept on the request record,
+ * where the GraphQL context (and any route) reads it.
+ */
+export function useAuthGate(options: GateOptions): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (PUBLIC_PATHS.has(url.pathname) || request.method === 'OPTIONS') return;
+      if (SELF_AUTHENTICATED_PREFIXES.some((prefix) => url.pathname.startsWith(prefix)) && !request.headers.has('authorization')) return;
+      if (options.graphiql && url.pathname === '/graphql' && shouldRenderGraphiQL(request)) return;
+      const record = currentRequest();
+      let auth;
+      try {
+        auth = await authenticate(options.db, request.headers.get('authorization'), options.settings);
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        record?.errorCodes.add(String(error.extensions.code));
+        endResponse(errorResponse(fetchAPI, error, 401, { 'www-authenticate': 'Bearer' }));
+        return;
+      }
+      if (record) record.auth = auth;
+      if (auth.rateKey === null) return;
+      const decision = await options.limiter.hit(auth.rateKey, auth.ratePerMinute);
+      if (!decision.allowed) {
+        const error = userError(
+          'RATE_LIMITED',
+          `this token may make ${decision.limit} requests a minute; try again in ${decision.retryAfterSeconds} s`,
+          { limit: decision.limit, retryAfter: decision.retryAfterSeconds },
+        );
+        record?.errorCodes.add('RATE_LIMITED');
+        endResponse(
+          errorResponse(fetchAPI, error, 429, {
+            'retry-after': String(decision.retryAfterSeconds),
+            'ratelimit-limit': String(decision.limit),
+            'ratelimit-remaining': '0',
+          }),
+        );
+      }
+    },
+  };
+}
+
+const NUL = '\u0000';
+
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes(NUL);
+  if (depth > 50 || value === null || typeof value !== 'object') return false;
+  return Object.values(value).some((item) => containsNul(item, depth + 1));
+}
+
+/**
+ * Applies the access policy (src/auth/policy.ts) to every operation before it runs, for
+ * /graphql and for anything else that executes through this server's pipeline. Also
+ * refuses NUL characters, which PostgreSQL cannot store or compare in text.
+ */
+export function useAccessPolicy(): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const viewer = (args.contextValue as Partial<Context>).viewer;
+      if (!viewer) {
+        setResultAndStopExecution({ errors: [userError('UNAUTHENTICATED', 'no viewer: the request was not authenticated')] });
+        return;
+      }
+      const violation = accessViolation(args.schema, args.document, args.operationName, viewer);
+      if (violation) {
+        setResultAndStopExecution({ errors: [violation] });
+        return;
+      }
+      let nul = containsNul(args.variableValues);
+      if (!nul) {
+        visit(args.document, {
+          StringValue(node) {
+            if (node.value.includes(NUL)) nul = true;
+          },
+        });
+      }
+      if (nul) {
+        setResultAndStopExecution({
+          errors: [userError('BAD_USER_INPUT', 'strings may not contain NUL characters (\\u0000); remove them')],
+        });
+      }
+    },
+  };
+}
+
+/** A validation rule that refuses `__schema` and `__type` (introspection off). */
+export function noIntrospectionRule(context: ValidationContext): ASTVisitor {
+  return {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        context.reportError(
+          userError('FORBIDDEN', `introspection (${node.name.value}) is disabled on this server; set GRAPHIQL=true to enable it`),
+        );
+      }
+    },
+  };
+}
+
+/** Turns introspection off (a validation rule) unless `enabled`. */
+export function useIntrospection(enabled: boolean): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      if (!enabled) addValidationRule(noIntrospectionRule);
+    },
+  };
+}

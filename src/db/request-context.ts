@@ -1,0 +1,77 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What the database layer knows about the HTTP request it is serving: its SQL budget,
+ * whether the client went away, and counters for the request log. The server enters it
+ * around each request; code outside a request (migrations, importers, the scheduler)
+ * runs without one and so without a statement timeout.
+ */
+export interface RequestSqlContext {
+  /** statement_timeout for the request's SQL, in milliseconds (PostgreSQL only). */
+  statementTimeoutMs: number;
+  /** Aborted when the client goes away: running statements are cancelled, new ones refused. */
+  signal: AbortSignal | null;
+  /** SQL statements the request ran (Prisma and the raw driver). */
+  statements: number;
+  /** Total milliseconds spent waiting for those statements. */
+  sqlMs: number;
+  /** A statement of the request was cancelled (timeout or client gone). */
+  cancelled: boolean;
+  /** PostgreSQL backends running a statement for this request, with how many each. */
+  backends: Map<number, number>;
+  /** Registered by the driver: cancels `backends`; called once when the signal aborts. */
+  cancelRunning: (() => Promise<void>) | null;
+}
+
+const storage = new AsyncLocalStorage<RequestSqlContext>();
+
+/** A fresh context for one request. */
+export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSignal | null): RequestSqlContext {
+  return { statementTimeoutMs, signal, statements: 0, sqlMs: 0, cancelled: false, backends: new Map(), cancelRunning: null };
+}
+
+/** Runs `work` with `context` as the current request (for every await inside it). */
+export function runInRequest<T>(context: RequestSqlContext, work: () => T): T {
+  return storage.run(context, work);
+}
+
+/** The request the current code serves, if any. */
+export function currentRequestSql(): RequestSqlContext | undefined {
+  return storage.getStore();
+}
+
+/** Adds one statement and its duration to the current request's counters. */
+export function recordStatement(context: RequestSqlContext | undefined, startedAt: number): void {
+  if (!context) return;
+  context.statements += 1;
+  context.sqlMs += performance.now() - startedAt;
+}
+
+/** SQLSTATE 57014: a statement cancelled by statement_timeout or pg_cancel_backend. */
+export const QUERY_CANCELED = '57014';
+
+const CANCEL_MESSAGE = /canceling statement due to (statement timeout|user request)/i;
+
+/** Whether an error (or one it wraps) is a cancelled statement. */
+export function isStatementCancellation(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const record = current as { code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; meta?: unknown };
+    if (record.code === QUERY_CANCELED) return true;
+    if (typeof record.message === 'string' && CANCEL_MESSAGE.test(record.message)) return true;
+    const meta = record.meta as { code?: unknown } | undefined;
+    if (meta && meta.code === QUERY_CANCELED) return true;
+    current = record.originalError ?? record.cause;
+  }
+  return false;
+}
+
+/** The error a statement gets when its request was cancelled before it started. */
+export function cancelledBeforeStart(): Error {
+  return Object.assign(new Error('canceling statement due to user request (the client went away)'), {
+    code: QUERY_CANCELED,
+    severity: 'ERROR',
+  });
+}

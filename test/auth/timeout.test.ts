@@ -1,0 +1,113 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRequestSqlContext, runInRequest } from '../../src/db/request-context.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { gqlClient } from '../helpers/graphql.ts';
+import { captureLogger } from './helpers.ts';
+
+// statement_timeout and cancellation are PostgreSQL features: PGlite runs each statement
+// to the end inside this process, with nothing to time out or cancel.
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+let db: TestDatabase;
+let locker: pg.Client;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  if (!onPostgres) return;
+  const team = await db.prisma.team.create({ data: { externalId: 't1', name: 'Support' } });
+  await db.prisma.ticket.create({
+    data: { externalId: 'x1', channel: 'EMAIL', status: 'OPEN', createdAt: new Date('2026-01-01T00:00:00Z'), teamId: team.id },
+  });
+});
+
+afterAll(async () => {
+  await locker?.end().catch(() => undefined);
+  await db?.destroy();
+});
+
+/** Holds an exclusive lock on "Ticket" from another session, so any read of it waits. */
+async function lockTickets(): Promise<() => Promise<void>> {
+  const url = new URL(process.env.TEST_DATABASE_URL as string);
+  url.pathname = `/${(await db.driver.query<{ name: string }>('SELECT current_database() AS name'))[0].name}`;
+  locker = new pg.Client({ connectionString: url.toString() });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE "Ticket" IN ACCESS EXCLUSIVE MODE');
+  return async () => {
+    await locker.query('ROLLBACK');
+    await locker.end();
+  };
+}
+
+/** Statements of this database (other than ours) waiting for a lock right now. */
+async function waitingStatements(): Promise<string[]> {
+  const rows = await db.driver.query<{ query: string }>(
+    `SELECT query FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
+  );
+  return rows.map((row) => row.query);
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe.skipIf(!onPostgres)('statement timeout (PostgreSQL)', () => {
+  it('runs request SQL under QUERY_TIMEOUT_MS and other SQL under the server default', async () => {
+    const inside = await runInRequest(newRequestSqlContext(1234, null), () =>
+      db.driver.query<{ statement_timeout: string }>('SHOW statement_timeout'),
+    );
+    expect(inside[0].statement_timeout).toBe('1234ms');
+    const outside = await db.driver.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    expect(outside[0].statement_timeout).toBe('0');
+  });
+
+  it('answers QUERY_TIMEOUT when a statement runs past the timeout, and leaves nothing running', async () => {
+    const log = captureLogger('info');
+    const client = gqlClient(db, { config: { queryTimeoutMs: 300 }, logger: log.logger });
+    const unlock = await lockTickets();
+    try {
+      const result = await client.query('query Slow { tickets { totalCount } }');
+      expect(result.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
+      expect(result.errors?.[0].message).toMatch(/longer than 300 ms/);
+      expect(await waitingStatements()).toEqual([]);
+      expect(log.lines().find((line) => line.operation === 'Slow')).toMatchObject({ errors: ['QUERY_TIMEOUT'] });
+    } finally {
+      await unlock();
+    }
+  });
+
+  it('cancels the statements of a request whose client goes away', async () => {
+    const client = gqlClient(db, { config: { queryTimeoutMs: 60_000 } });
+    const unlock = await lockTickets();
+    try {
+      const abort = new AbortController();
+      const pending = Promise.resolve(
+        client.server.fetch('http://test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ tickets { totalCount nodes { id } } }' }),
+          signal: abort.signal,
+        }),
+      )
+        .then((response) => response.text())
+        .catch((error: unknown) => error);
+      expect(await eventually(async () => (await waitingStatements()).some((sql) => sql.includes('"Ticket"')))).toBe(true);
+      abort.abort();
+      await pending;
+      expect(await eventually(async () => (await waitingStatements()).length === 0)).toBe(true);
+    } finally {
+      await unlock();
+    }
+  });
+});
+
+describe.skipIf(onPostgres)('statement timeout (PGlite)', () => {
+  it.skip('needs PostgreSQL: PGlite runs statements in-process and cannot time out or cancel them', () => undefined);
+});
