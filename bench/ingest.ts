@@ -1,10 +1,9 @@
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { createScratchDatabase } from '../src/db/scratch.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { TicketInput } from '../src/ingest/types.ts';
@@ -27,14 +26,8 @@ const { values } = parseArgs({
 const ROWS = Number(values.rows);
 const serverUrl = values.url;
 
-const name = `sg_bench_ingest_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-await admin.end();
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const db = await openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 2 });
+const scratch = await createScratchDatabase(serverUrl, 'sg_bench_ingest');
+const db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: 2 });
 const dir = mkdtempSync(join(tmpdir(), 'sg-bench-ingest-'));
 
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
@@ -120,10 +113,7 @@ try {
 } finally {
   await db.close();
   rmSync(dir, { recursive: true, force: true });
-  const cleanup = new pg.Client({ connectionString: serverUrl });
-  await cleanup.connect();
-  await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await cleanup.end();
+  await scratch.drop();
 }
 
 console.log(`Ingestion benchmark: ${ROWS} tickets into PostgreSQL (${cpus().length} cores, Node ${process.versions.node})`);

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { createScratchDatabase } from '../../src/db/scratch.ts';
 
 /** A migrated, empty database for one test file, and how to throw it away. */
 export interface TestDatabase extends Database {
@@ -18,20 +17,9 @@ export async function openTestDatabase(options: { migrated?: boolean } = {}): Pr
   let db: Database;
   let drop: () => Promise<void> = async () => undefined;
   if (serverUrl) {
-    const name = `sg_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    db = await openDatabase({ kind: 'postgres', url: url.toString() }, { poolSize: 5 });
-    drop = async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(serverUrl);
+    db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: 5 });
+    drop = scratch.drop;
   } else {
     db = await openDatabase({ kind: 'pglite', dir: null });
   }

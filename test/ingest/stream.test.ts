@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createScratchDatabase } from '../../src/db/scratch.ts';
 
 // A 100,000-row CSV streamed through `npm run import` in a child process, so the
 // memory figures are the importer's alone. The CLI's --stats line reports the peak RSS
@@ -65,20 +65,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sg-stream-'));
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
-    const name = `sg_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(serverUrl);
+    databaseUrl = scratch.url;
+    dropDatabase = scratch.drop;
   }
 });
 
