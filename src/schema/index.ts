@@ -11,6 +11,7 @@ import './categories.ts';
 import './tickets.ts';
 import './feedback.ts';
 import './ingest.ts';
+import './reports.ts';
 import './sla.ts';
 import './analytics.ts';
 import './access.ts';

@@ -1,0 +1,154 @@
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { stringify } from 'csv-stringify/sync';
+import { csvCell, escapeFormula, jsonCell, localDateTime, xlsxCell, XLSX_FORMATS } from './cells.ts';
+import type { Row } from './flatten.ts';
+import type { Column } from './plan.ts';
+
+/** A table to write: its columns and its rows, arriving in batches (one per page). */
+export interface TableSource {
+  name: string;
+  columns: Column[];
+  batches: AsyncIterable<Row[]>;
+}
+
+/** Counts kept while a file is written. */
+export interface WriteStats {
+  rows: number;
+}
+
+/** Options every writer takes. */
+export interface WriterOptions {
+  /** IANA zone instants are shown in (CSV and XLSX). */
+  timeZone: string;
+  /** CSV: start with a UTF-8 byte order mark, so Excel reads the file as UTF-8. */
+  bom?: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes one table as RFC 4180 CSV: UTF-8, CRLF line ends, a header row, fields quoted
+ * when they hold a comma, quote or line break; one chunk per batch.
+ */
+export async function* csvChunks(table: TableSource, options: WriterOptions, stats: WriteStats): AsyncGenerator<Uint8Array> {
+  const format = (rows: string[][]) => stringify(rows, { record_delimiter: '\r\n' });
+  yield encoder.encode((options.bom ? '\uFEFF' : '') + format([table.columns.map((c) => escapeFormula(c.name))]));
+  for await (const batch of table.batches) {
+    stats.rows += batch.length;
+    if (batch.length === 0) continue;
+    yield encoder.encode(format(batch.map((row) => row.map((value, i) => csvCell(value, table.columns[i].kind, options.timeZone)))));
+  }
+}
+
+/** Writes one table as a JSON array of objects keyed by column name, values as GraphQL returned them. */
+export async function* jsonChunks(table: TableSource, stats: WriteStats): AsyncGenerator<Uint8Array> {
+  yield encoder.encode('[');
+  let first = true;
+  for await (const batch of table.batches) {
+    stats.rows += batch.length;
+    if (batch.length === 0) continue;
+    const text = batch
+      .map((row) => {
+        const object: Record<string, unknown> = {};
+        table.columns.forEach((column, i) => {
+          object[column.name] = jsonCell(row[i]);
+        });
+        const line = `${first ? '\n' : ',\n'}${JSON.stringify(object)}`;
+        first = false;
+        return line;
+      })
+      .join('');
+    yield encoder.encode(text);
+  }
+  yield encoder.encode(first ? ']\n' : '\n]\n');
+}
+
+/** Rough display width of a value, for column widths. */
+function displayLength(value: unknown, column: Column, timeZone: string): number {
+  if (value === null || value === undefined) return 0;
+  switch (column.kind) {
+    case 'datetime':
+      return localDateTime(value, timeZone)?.length ?? 19;
+    case 'duration':
+    case 'percent':
+    case 'number':
+      return Math.min(String(value).length, 14);
+    default:
+      return String(Array.isArray(value) ? value.join(', ') : value).length;
+  }
+}
+
+/** Column widths from the header and the first batch: wide enough to read, never huge. */
+export function columnWidths(columns: Column[], sample: Row[], timeZone: string): number[] {
+  return columns.map((column, i) => {
+    const longest = sample.reduce((max, row) => Math.max(max, displayLength(row[i], column, timeZone)), column.name.length);
+    const floor = column.kind === 'datetime' ? 20 : 8;
+    return Math.min(Math.max(longest + 2, floor), 60);
+  });
+}
+
+function openSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, table: TableSource, sample: Row[], timeZone: string): ExcelJS.Worksheet {
+  const sheet = workbook.addWorksheet(table.name, { views: [{ state: 'frozen', ySplit: 1 }] });
+  const widths = columnWidths(table.columns, sample, timeZone);
+  sheet.columns = table.columns.map((column, i) => {
+    const numFmt = column.kind === 'datetime' || column.kind === 'duration' || column.kind === 'percent' ? XLSX_FORMATS[column.kind] : undefined;
+    return { header: column.name, key: `c${i}`, width: widths[i], ...(numFmt ? { style: { numFmt } } : {}) };
+  });
+  const header = sheet.getRow(1);
+  header.font = { bold: true };
+  header.commit();
+  return sheet;
+}
+
+/**
+ * Writes tables as an XLSX workbook, one sheet each, streaming: rows are committed as
+ * they arrive and the producer waits whenever the reader falls behind. Cells are typed
+ * (see `xlsxCell`), the header row is bold and frozen, widths fit the first page.
+ */
+export async function* xlsxChunks(tables: TableSource[], options: WriterOptions, stats: WriteStats): AsyncGenerator<Uint8Array> {
+  const output = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  let failure: unknown = null;
+  const producer = (async () => {
+    try {
+      for (const table of tables) {
+        let sheet: ExcelJS.Worksheet | null = null;
+        for await (const batch of table.batches) {
+          sheet ??= openSheet(workbook, table, batch, options.timeZone);
+          for (const row of batch) {
+            const cells = row.map((value, i) => xlsxCell(value, table.columns[i].kind, options.timeZone));
+            const added = sheet.addRow(cells.map((c) => c.value));
+            cells.forEach((cell, i) => {
+              if (cell.numFmt) added.getCell(i + 1).numFmt = cell.numFmt;
+            });
+            added.commit();
+          }
+          stats.rows += batch.length;
+          // Let zlib and the zip stream run: an in-process database may answer the next
+          // page without ever returning to the event loop.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (output.writableNeedDrain) await Promise.race([once(output, 'drain'), once(output, 'close')]);
+          if (output.destroyed) return; // the reader went away: stop fetching pages
+        }
+        sheet ??= openSheet(workbook, table, [], options.timeZone);
+        sheet.commit();
+      }
+      await workbook.commit();
+    } catch (error) {
+      failure = error;
+      output.destroy(error as Error);
+    }
+  })();
+  try {
+    for await (const chunk of output) yield chunk as Uint8Array;
+  } catch (error) {
+    await producer;
+    throw failure ?? error;
+  } finally {
+    output.destroy();
+  }
+  await producer;
+  if (failure) throw failure;
+}
