@@ -1,12 +1,11 @@
 import { createServer as createHttpServer } from 'node:http';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, loadExportSettings, type ExportSettings } from './config.ts';
 import { DatabaseLockedError, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
-import { loadExportSettings, type ExportSettings } from './exports/settings.ts';
 
 /** Starts Supportgraph: config, database, migrations, demo data, HTTP; stops cleanly on SIGINT/SIGTERM. */
 export async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import { openAsBlob } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Destination } from './reports.ts';
-import type { ExportSettings } from './settings.ts';
+import type { ExportSettings } from '../config.ts';
 
 /** What a destination answered for one run. */
 export interface DeliveryResult {

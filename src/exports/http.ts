@@ -10,7 +10,7 @@ import type { GraphqlGateway } from './execute.ts';
 import { openExport, parseFormat, toReadableStream, type ExportFile } from './export.ts';
 import { ReportRunner, reportRange, slugify } from './runner.ts';
 import type { ExportRuntime } from './runtime.ts';
-import { loadExportSettings, type ExportSettings } from './settings.ts';
+import { loadExportSettings, type ExportSettings } from '../config.ts';
 import { hashReportToken, reportTokenMatches } from './tokens.ts';
 
 /** Options of the exports plugin. */

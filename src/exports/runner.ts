@@ -16,7 +16,7 @@ import type { GraphqlGateway } from './execute.ts';
 import { FORMATS, openExport, type ExportFile, type ExportFormatName } from './export.ts';
 import { resolveRelativeRange, type RelativeRangeName, type ResolvedRange } from './ranges.ts';
 import { reportFormat, reportViewer, storedDestinations } from './reports.ts';
-import type { ExportSettings } from './settings.ts';
+import type { ExportSettings } from '../config.ts';
 
 /** What a report run needs from the server. */
 export interface RunnerDeps {

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { ReportRunner } from './runner.ts';
-import type { ExportSettings } from './settings.ts';
+import type { ExportSettings } from '../config.ts';
 
 /** What report resolvers need from the server that runs them (set by the exports plugin). */
 export interface ExportRuntime {

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { GraphqlGateway } from './execute.ts';
 import { nextScheduledRun } from './reports.ts';
 import { ReportRunner } from './runner.ts';
-import type { ExportSettings } from './settings.ts';
+import type { ExportSettings } from '../config.ts';
 
 /** What the scheduler needs: the database, the server to run queries through, settings and a clock. */
 export interface SchedulerDeps {

@@ -196,7 +196,7 @@ export async function startWebhook(respond: (n: number) => number = () => 200): 
 }
 
 /** Export settings for tests: short, recorded backoff and a one-minute lease. */
-export async function testSettings(overrides: Partial<import('../../src/exports/settings.ts').ExportSettings> = {}) {
-  const { loadExportSettings } = await import('../../src/exports/settings.ts');
+export async function testSettings(overrides: Partial<import('../../src/config.ts').ExportSettings> = {}) {
+  const { loadExportSettings } = await import('../../src/config.ts');
   return { ...loadExportSettings({}), retryDelaysMs: [1000, 2000, 4000], leaseMs: 60_000, ...overrides };
 }
