@@ -336,6 +336,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 
   const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
   pool.on('connect', (client) => trackConnection(target.url, client));
+  // An idle connection the server ends (restart, failover, admin kill) is an 'error'
+  // event; unhandled it would crash the process. The pool opens a new one on next use.
+  pool.on('error', () => undefined);
   trackPool(pool);
   const prisma = countQueries(new PrismaClient({ adapter: new PrismaPg(pool), log }));
   return {

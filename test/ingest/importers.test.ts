@@ -278,6 +278,29 @@ describe('generic CSV with a mapping', () => {
     ]);
   });
 
+  it('imports a batch whose rows carry more survey responses than one upsert takes', async () => {
+    // 400 tickets with CSAT, NPS and CES each: 1200 responses in one 1000-row batch.
+    const surveys = join(dir, 'surveys.csv');
+    const map = join(dir, 'surveys.json');
+    writeFileSync(
+      map,
+      JSON.stringify({
+        idPrefix: 'srv:',
+        columns: { id: 'externalId', created: 'createdAt', solved: 'solvedAt', csat: 'csat', nps: 'nps', ces: 'ces' },
+        defaults: { channel: 'EMAIL', status: 'SOLVED' },
+      }),
+    );
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},2024-03-01 10:00,2024-03-01 12:00,${(i % 5) + 1},${i % 11},${(i % 7) + 1}`);
+    writeFileSync(surveys, ['id,created,solved,csat,nps,ces', ...rows].join('\n'));
+    const { summary } = await importFile([surveys, '--format', 'csv', '--mapping', map]);
+    expect(summary).toMatchObject({ read: 400, created: 400, rejected: 0 });
+    expect(summary.feedback).toEqual({ created: 1200, updated: 0, unchanged: 0, rejected: 0 });
+    const [count] = await db.driver.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "Feedback" f JOIN "Ticket" t ON t.id = f."ticketId" WHERE t."externalId" LIKE 'srv:%'`,
+    );
+    expect(count.n).toBe(1200);
+  });
+
   it('applies a ticket that appears twice in order: the later row wins', async () => {
     const twice = join(dir, 'twice.csv');
     writeFileSync(

@@ -151,12 +151,20 @@ async function writeBatch(db: Database, records: ImportRecord[], options: Import
 
     const accepted = records.filter((_, index) => !reasons.has(index));
     const feedbackOwners = accepted.flatMap((r) => r.feedback.map(() => r));
-    const feedback = await upsertFeedbackIn(tx, accepted.flatMap((r) => r.feedback), 'partial');
-    batch.feedback = { created: feedback.created, updated: feedback.updated, unchanged: feedback.unchanged, rejected: 0 };
+    const allFeedback = accepted.flatMap((r) => r.feedback);
+    batch.feedback = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
     const feedbackReasons = new Map<ImportRecord, string[]>();
-    for (const e of feedback.rejected) {
-      if (e.index === null) continue;
-      addReason(feedbackReasons, feedbackOwners[e.index], `feedback ${describe(e)}`);
+    // A ticket row may carry several survey scores, so a batch of tickets can hold more
+    // responses than one upsert takes; they go in slices within the same transaction.
+    for (let offset = 0; offset < allFeedback.length; offset += MAX_BATCH_ROWS) {
+      const feedback = await upsertFeedbackIn(tx, allFeedback.slice(offset, offset + MAX_BATCH_ROWS), 'partial');
+      batch.feedback.created += feedback.created;
+      batch.feedback.updated += feedback.updated;
+      batch.feedback.unchanged += feedback.unchanged;
+      for (const e of feedback.rejected) {
+        if (e.index === null) continue;
+        addReason(feedbackReasons, feedbackOwners[offset + e.index], `feedback ${describe(e)}`);
+      }
     }
     batch.feedback.rejected = feedbackReasons.size;
     for (const [owner, list] of feedbackReasons) {
