@@ -440,7 +440,8 @@ export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[]
       teamId: id(found, 'Team', row.teamExternalId),
       assigneeId: id(found, 'Agent', row.assigneeExternalId),
       customerId: id(found, 'Customer', row.customerExternalId),
-      tags: row.tags ?? [],
+      // A repeated tag would count the ticket twice in a TAG breakdown.
+      tags: [...new Set(row.tags ?? [])],
       createdAt: row.createdAt,
       ...normalized[index],
     })),

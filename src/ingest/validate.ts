@@ -330,5 +330,9 @@ export function checkTicketRow(row: TicketInput, index: number, errors: RowError
       `status ${row.status} needs solvedAt${row.events ? ' (the events hold no SOLVE that is not followed by a REOPEN)' : ''}`,
     );
   }
+  // solvedAt is the latest solve of a ticket that is solved now. Sources that keep the old
+  // solve time of a reopened ticket would otherwise count it solved and out of the
+  // backlog while it is open; the events path clears it the same way on REOPEN.
+  if (row.status !== 'SOLVED' && row.status !== 'CLOSED') normalized.solvedAt = null;
   return normalized;
 }

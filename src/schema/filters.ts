@@ -4,6 +4,7 @@ import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.
 import { badInput } from '../errors.ts';
 import { builder } from './builder.ts';
 import type { Context } from './context.ts';
+import { agentWhere, customerWhere, teamWhere } from './scope.ts';
 import { ChannelEnum, PriorityEnum, TicketStatusEnum } from './enums.ts';
 
 /** The shape of a DateTimeRange argument. */
@@ -91,17 +92,20 @@ export function decodeId(id: string | number, typename: string, argument = 'id')
 
 type CheckedModel = 'team' | 'agent' | 'category' | 'customer';
 
+// Existence is checked within the viewer's scope, so a team lead cannot tell another
+// team's real ids from made-up ones.
 async function existingIds(ctx: Context, model: CheckedModel, ids: number[]): Promise<Set<number>> {
-  const where = { where: { id: { in: ids } }, select: { id: true } };
   const prisma = ctx.db.prisma;
+  const select = { id: true } as const;
+  const inIds = { id: { in: ids } };
   const rows =
     model === 'team'
-      ? await prisma.team.findMany(where)
+      ? await prisma.team.findMany({ where: { AND: [inIds, teamWhere(ctx)] }, select })
       : model === 'agent'
-        ? await prisma.agent.findMany(where)
+        ? await prisma.agent.findMany({ where: { AND: [inIds, agentWhere(ctx)] }, select })
         : model === 'category'
-          ? await prisma.category.findMany(where)
-          : await prisma.customer.findMany(where);
+          ? await prisma.category.findMany({ where: inIds, select })
+          : await prisma.customer.findMany({ where: { AND: [inIds, customerWhere(ctx)] }, select });
   return new Set(rows.map((row) => row.id));
 }
 

@@ -187,7 +187,10 @@ export const ReportRef = builder.prismaNode('Report', {
         checkPageArgs(args);
         return { orderBy: [{ id: 'desc' }] };
       },
-    }),
+    },
+    { name: 'ReportRunConnection', description: 'A page of report runs.' },
+    { name: 'ReportRunEdge', description: 'A report run and its cursor.' },
+    ),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the report was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the report was last changed.' }),
   }),

@@ -413,3 +413,16 @@ describe('TEAM_LEAD scope walk', () => {
     else expect({ field, code: result.errors?.[0]?.extensions?.code }).toEqual({ field, code: 'FORBIDDEN' });
   });
 });
+
+describe('TEAM_LEAD filters', () => {
+  it("answers another team's id exactly like an id that does not exist", async () => {
+    const query = `query($t: ID!) { tickets(filter: { teamIds: [$t] }) { totalCount } }`;
+    const other = await client.query(query, { t: gid('Team', fx.teamIds.B) }, leads.lead1.header);
+    const madeUp = await client.query(query, { t: gid('Team', 999_999) }, leads.lead1.header);
+    expect(other.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(other.errors?.[0].message).toBe(`filter.teamIds: no Team with id ${fx.teamIds.B}`);
+    expect(madeUp.errors?.[0].message).toBe('filter.teamIds: no Team with id 999999');
+    const own = await client.query(query, { t: gid('Team', fx.teamIds.A) }, leads.lead1.header);
+    expect(own.errors).toBeUndefined();
+  });
+});

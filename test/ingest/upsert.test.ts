@@ -238,6 +238,21 @@ describe('validation: every bad row is reported and nothing is stored', () => {
     ]);
   });
 
+  it('stores no solve time for a ticket that is not solved now (a reopened ticket), and each tag once', async () => {
+    // A source that keeps the old solve of a reopened ticket must not count it solved.
+    await upsertTickets(db, [ticket('reopened-1', { status: 'OPEN', solvedAt: at('2026-03-02T10:00:00Z'), reopenCount: 1 })]);
+    const [row] = await db.driver.query<{ solvedAt: Date | null }>(`SELECT "solvedAt" FROM "Ticket" WHERE "externalId" = 'reopened-1'`);
+    expect(row.solvedAt).toBeNull();
+    await upsertTickets(db, [ticket('tagged-twice', { tags: ['vip', 'vip', 'refund'] })]);
+    const [tagged] = await db.driver.query<{ tags: string[] }>(`SELECT tags FROM "Ticket" WHERE "externalId" = 'tagged-twice'`);
+    expect(tagged.tags).toEqual(['vip', 'refund']);
+    expect(await upsertTickets(db, [ticket('reopened-1', { status: 'OPEN', solvedAt: at('2026-03-02T10:00:00Z'), reopenCount: 1 })])).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 1,
+    });
+  });
+
   it('checks scores against the range of their kind', async () => {
     const fb = (externalId: string, kind: FeedbackInput['kind'], score: number): FeedbackInput => ({
       externalId,
