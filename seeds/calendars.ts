@@ -1,19 +1,8 @@
 import { DateTime } from 'luxon';
 
-/** One weekly opening, as stored in `BusinessCalendar.hours` (ISO weekday, "HH:MM"). */
-export interface OpenInterval {
-  weekday: number;
-  start: string;
-  end: string;
-}
-
-/** A closed day (or part of one), as stored in `BusinessCalendar.holidays`. */
-export interface Holiday {
-  date: string;
-  name: string;
-  start?: string;
-  end?: string;
-}
+// The same JSON shapes BusinessCalendar stores and the SLA engine reads.
+export type { Holiday, OpenInterval } from '../src/sla/business-hours.ts';
+import type { Holiday, OpenInterval } from '../src/sla/business-hours.ts';
 
 /** A demo business calendar: the row to insert and the rules the simulation follows. */
 export interface CalendarSpec {
@@ -169,9 +158,7 @@ export class OpenHours {
       let isOpen = spec.hours.some((i) => i.weekday === local.weekday && minutes(i.start) <= from && to <= minutes(i.end));
       const holiday = closed.get(local.toISODate() ?? '');
       if (isOpen && holiday) {
-        isOpen = holiday.start !== undefined && holiday.end !== undefined
-          ? to <= minutes(holiday.start) || from >= minutes(holiday.end)
-          : false;
+        isOpen = holiday.start && holiday.end ? to <= minutes(holiday.start) || from >= minutes(holiday.end) : false;
       }
       this.open[k] = isOpen ? 1 : 0;
     }
