@@ -32,9 +32,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 // Data responses may not load anything; GraphiQL's page loads its scripts and styles.
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+// GraphiQL's page loads its bundle from unpkg, fetches its editor workers from there and
+// starts them from blob: URLs; the page CSP allows exactly that.
 const PAGE_CSP =
   "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
-  "img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'";
+  "img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self' https://unpkg.com; " +
+  "worker-src 'self' blob:; frame-ancestors 'none'";
 
 function errorResponse(fetchAPI: { Response: typeof Response }, error: GraphQLError, status: number, headers: Record<string, string> = {}): Response {
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }), {

@@ -23,3 +23,28 @@ describe('GraphiQL example tabs', () => {
     expect(list.length).toBeGreaterThan(0);
   });
 });
+
+describe('GraphiQL page', () => {
+  it('serves GraphiQL with the example tabs, under a CSP that lets its assets load', async () => {
+    const response = await gqlClient(db).server.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toMatch(/<title>Supportgraph<\/title>/);
+    for (const name of ['WeeklyKpis', 'TeamComparison', 'Agents', 'ChannelsByMonth', 'UrgentTickets']) expect(html).toContain(name);
+    const csp = Object.fromEntries(
+      (response.headers.get('content-security-policy') ?? '').split(';').map((part) => {
+        const [directive, ...sources] = part.trim().split(/\s+/);
+        return [directive, sources];
+      }),
+    );
+    // The page loads scripts from these origins and fetches its editor workers from them,
+    // then starts the workers from blob: URLs.
+    const origins = new Set([...html.matchAll(/src=["']?(https:\/\/[^/"' >]+)/g)].map((m) => m[1]));
+    expect(origins.size).toBeGreaterThan(0);
+    for (const origin of origins) {
+      expect(csp['script-src']).toContain(origin);
+      expect(csp['connect-src']).toContain(origin);
+    }
+    expect(csp['worker-src']).toContain('blob:');
+  });
+});
