@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DateTime } from 'luxon';
@@ -149,6 +150,9 @@ export function useExports(options: ExportsPluginOptions): Plugin<{ exports?: Ex
       }
       try {
         if (isExport) {
+          // Each page of a streamed export executes under this request's signal and adds
+          // an abort listener to it until the request ends; a thousand pages are expected.
+          setMaxListeners(0, request.signal);
           const params = await readParams(request, url);
           const extra = serverContext && typeof serverContext === 'object' ? (serverContext as Record<string, unknown>) : {};
           const file = await openExport(
