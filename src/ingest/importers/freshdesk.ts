@@ -3,7 +3,7 @@ import type { TicketInput } from '../types.ts';
 import { csvSource } from './files.ts';
 import {
   addMinutes,
-  cell,
+  cellsBySlug,
   emptyRecord,
   mapValue,
   parseCount,
@@ -56,8 +56,7 @@ export const FRESHDESK_PRIORITIES: Readonly<Record<string, Priority>> = { low: '
 
 /** Converts one row of the Freshdesk ticket export. */
 export function freshdeskRecord(line: number, row: OriginalRow, zone: string): SourceRow {
-  const cells = new Map(Object.entries(row).map(([column, value]) => [slug(column), cell(value)]));
-  const get = (name: string): string | null => cells.get(name) ?? null;
+  const get = cellsBySlug(row);
   try {
     const id = get('ticket_id');
     if (id === null) throw new RowProblem('Ticket ID is empty');

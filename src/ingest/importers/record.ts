@@ -126,6 +126,12 @@ export function slug(value: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+/** Reads a CSV row's cells by column slug ("Created time" → created_time); empty cells read as null. */
+export function cellsBySlug(row: OriginalRow): (name: string) => string | null {
+  const cells = new Map(Object.entries(row).map(([column, value]) => [slug(column), cell(value)]));
+  return (name) => cells.get(name) ?? null;
+}
+
 /** Looks a source value up in a value map, by slug; throws a row problem when absent. */
 export function mapValue<T extends string>(map: Readonly<Record<string, T>>, value: string, what: string): T {
   const found = map[slug(value)];

@@ -4,6 +4,7 @@ import { csvSource, ndjsonSource } from './files.ts';
 import {
   addMinutes,
   cell,
+  cellsBySlug,
   emptyRecord,
   mapValue,
   parseCount,
@@ -225,8 +226,7 @@ export function zendeskJsonSource(path: string): ImportSource {
 
 /** Converts one row of Zendesk's CSV ticket export (columns matched by slug: "Requester id" = requester_id). */
 export function zendeskCsvRecord(line: number, row: OriginalRow, zone: string): SourceRow {
-  const cells = new Map(Object.entries(row).map(([column, value]) => [slug(column), cell(value)]));
-  const get = (name: string): string | null => cells.get(name) ?? null;
+  const get = cellsBySlug(row);
   try {
     const id = get('id');
     if (id === null) throw new RowProblem('Id is empty');
