@@ -4,11 +4,13 @@ import { csvSource } from './files.ts';
 import {
   addMinutes,
   cellsBySlug,
+  attachEntities,
   emptyRecord,
   mapValue,
   parseCount,
   parseTimestamp,
   RowProblem,
+  unreadableRow,
   slug,
   type ImportSource,
   type OriginalRow,
@@ -90,35 +92,26 @@ export function freshdeskRecord(line: number, row: OriginalRow, zone: string): S
     }
     const out = emptyRecord(line, row, ticket);
     const type = get('type');
-    if (type) {
-      ticket.categoryExternalId = `freshdesk:type:${slug(type)}`;
-      out.categories.push({ externalId: ticket.categoryExternalId, name: type });
-    }
     const group = get('group');
-    if (group) {
-      ticket.teamExternalId = `freshdesk:group:${group}`;
-      out.teams.push({ externalId: ticket.teamExternalId, name: group });
-    }
     const agent = get('agent');
-    if (agent) {
-      ticket.assigneeExternalId = `freshdesk:agent:${agent}`;
-      out.agents.push({ externalId: ticket.assigneeExternalId, name: agent, teamExternalId: null });
-    }
     const email = get('requester_email') ?? get('email');
     const contact = get('contact_id') ?? email;
-    if (contact) {
-      ticket.customerExternalId = `freshdesk:contact:${contact}`;
-      out.customers.push({
-        externalId: ticket.customerExternalId,
-        name: get('full_name') ?? get('requester_name') ?? get('contact'),
-        email,
-        organization: get('company_name') ?? get('company'),
-      });
-    }
+    attachEntities(out, {
+      category: type ? { id: `freshdesk:type:${slug(type)}`, name: type } : null,
+      team: group ? { id: `freshdesk:group:${group}`, name: group } : null,
+      agent: agent ? { id: `freshdesk:agent:${agent}`, name: agent } : null,
+      customer: contact
+        ? {
+            id: `freshdesk:contact:${contact}`,
+            name: get('full_name') ?? get('requester_name') ?? get('contact'),
+            email,
+            organization: get('company_name') ?? get('company'),
+          }
+        : null,
+    });
     return out;
   } catch (error) {
-    if (error instanceof RowProblem) return { line, original: row, error: error.message };
-    throw error;
+    return unreadableRow(line, row, error);
   }
 }
 

@@ -5,11 +5,13 @@ import { csvSource } from './files.ts';
 import {
   cell,
   checkZone,
+  attachEntities,
   emptyRecord,
   parseBoolean,
   parseCount,
   parseTimestamp,
   RowProblem,
+  unreadableRow,
   slug,
   type ImportSource,
   type OriginalRow,
@@ -199,27 +201,20 @@ export function mappingConverter(mapping: CsvMapping): (line: number, row: Origi
         agentReplies: parseCount(get('agentReplies'), where('agentReplies')),
         reopenCount: parseCount(get('reopenCount'), where('reopenCount')),
         escalated: parseBoolean(get('escalated'), where('escalated')),
-        teamExternalId: ref('team'),
-        assigneeExternalId: ref('assignee'),
-        customerExternalId: ref('customer'),
-        categoryExternalId: ref('category'),
       };
       const record = emptyRecord(line, row, ticket);
-      if (ticket.teamExternalId) record.teams.push({ externalId: ticket.teamExternalId, name: get('team.name') ?? get('team') ?? '' });
-      if (ticket.categoryExternalId) {
-        record.categories.push({ externalId: ticket.categoryExternalId, name: get('category.name') ?? get('category') ?? '' });
-      }
-      if (ticket.assigneeExternalId) {
-        record.agents.push({ externalId: ticket.assigneeExternalId, name: get('assignee.name') ?? get('assignee') ?? '', email: get('assignee.email') });
-      }
-      if (ticket.customerExternalId) {
-        record.customers.push({
-          externalId: ticket.customerExternalId,
-          name: get('customer.name'),
-          email: get('customer.email'),
-          organization: get('customer.organization'),
-        });
-      }
+      const team = ref('team');
+      const category = ref('category');
+      const assignee = ref('assignee');
+      const customer = ref('customer');
+      attachEntities(record, {
+        team: team ? { id: team, name: get('team.name') ?? get('team') ?? '' } : null,
+        category: category ? { id: category, name: get('category.name') ?? get('category') ?? '' } : null,
+        agent: assignee ? { id: assignee, name: get('assignee.name') ?? get('assignee') ?? '', email: get('assignee.email') } : null,
+        customer: customer
+          ? { id: customer, name: get('customer.name'), email: get('customer.email'), organization: get('customer.organization') }
+          : null,
+      });
       for (const score of SCORES) {
         const text = get(score);
         if (text === null) continue;
@@ -239,8 +234,7 @@ export function mappingConverter(mapping: CsvMapping): (line: number, row: Origi
       }
       return record;
     } catch (error) {
-      if (error instanceof RowProblem) return { line, original: row, error: error.message };
-      throw error;
+      return unreadableRow(line, row, error);
     }
   };
 }

@@ -49,6 +49,42 @@ export class RowProblem extends Error {
   override name = 'RowProblem';
 }
 
+/** The reject for a row whose conversion raised a RowProblem; any other error is a bug and is rethrown. */
+export function unreadableRow(line: number, original: OriginalRow, error: unknown): UnreadableRow {
+  if (error instanceof RowProblem) return { line, original, error: error.message };
+  throw error;
+}
+
+/** The entities a row names, under the ids the importer gives them, and what it knows of them. */
+export interface RowEntities {
+  category?: { id: string; name: string } | null;
+  team?: { id: string; name: string } | null;
+  agent?: { id: string; name: string; email?: string | null } | null;
+  customer?: { id: string; name: string | null; email?: string | null; organization?: string | null } | null;
+}
+
+/** Points the record's ticket at the entities it names and lists them for creation if missing. */
+export function attachEntities(out: ImportRecord, entities: RowEntities): void {
+  const { ticket } = out;
+  const { category, team, agent, customer } = entities;
+  if (category) {
+    ticket.categoryExternalId = category.id;
+    out.categories.push({ externalId: category.id, name: category.name });
+  }
+  if (team) {
+    ticket.teamExternalId = team.id;
+    out.teams.push({ externalId: team.id, name: team.name });
+  }
+  if (agent) {
+    ticket.assigneeExternalId = agent.id;
+    out.agents.push({ externalId: agent.id, name: agent.name, email: agent.email });
+  }
+  if (customer) {
+    ticket.customerExternalId = customer.id;
+    out.customers.push({ externalId: customer.id, name: customer.name, email: customer.email, organization: customer.organization });
+  }
+}
+
 /** An empty record with just a ticket, for the converters to fill. */
 export function emptyRecord(line: number, original: OriginalRow, ticket: TicketInput): ImportRecord {
   return { line, original, ticket, teams: [], agents: [], customers: [], categories: [], feedback: [] };

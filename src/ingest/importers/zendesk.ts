@@ -5,11 +5,13 @@ import {
   addMinutes,
   cell,
   cellsBySlug,
+  attachEntities,
   emptyRecord,
   mapValue,
   parseCount,
   parseTimestamp,
   RowProblem,
+  unreadableRow,
   slug,
   type ImportRecord,
   type ImportSource,
@@ -115,35 +117,6 @@ function title(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
 
-/** Adds the category, team, agent and customer a ticket names. */
-function addEntities(
-  out: ImportRecord,
-  entities: {
-    category?: { id: string; name: string } | null;
-    team?: { id: string; name: string } | null;
-    agent?: { id: string; name: string } | null;
-    customer?: { id: string; name: string | null; email: string | null } | null;
-  },
-): void {
-  const { ticket } = out;
-  if (entities.category) {
-    ticket.categoryExternalId = entities.category.id;
-    out.categories.push({ externalId: entities.category.id, name: entities.category.name });
-  }
-  if (entities.team) {
-    ticket.teamExternalId = entities.team.id;
-    out.teams.push({ externalId: entities.team.id, name: entities.team.name });
-  }
-  if (entities.agent) {
-    ticket.assigneeExternalId = entities.agent.id;
-    out.agents.push({ externalId: entities.agent.id, name: entities.agent.name });
-  }
-  if (entities.customer) {
-    ticket.customerExternalId = entities.customer.id;
-    out.customers.push({ externalId: entities.customer.id, name: entities.customer.name, email: entities.customer.email });
-  }
-}
-
 /** A CSAT response for a Zendesk good/bad rating (none for offered/unoffered). */
 function addRating(out: ImportRecord, ratingId: string, score: string | null, comment: string | null, at: Date): void {
   const value = score === null ? undefined : CSAT_SCORES[slug(score)];
@@ -193,7 +166,7 @@ export function zendeskTicketRecord(line: number, value: unknown, original: Orig
     const group = text(t.group_id);
     const assignee = text(t.assignee_id);
     const requester = text(t.requester_id);
-    addEntities(out, {
+    attachEntities(out, {
       category: type ? { id: `zendesk:type:${slug(type)}`, name: title(type) } : null,
       team: group ? { id: `zendesk:group:${group}`, name: `Zendesk group ${group}` } : null,
       agent: assignee ? { id: `zendesk:user:${assignee}`, name: `Zendesk agent ${assignee}` } : null,
@@ -204,8 +177,7 @@ export function zendeskTicketRecord(line: number, value: unknown, original: Orig
     addRating(out, text(rating.id) ?? id, text(rating.score), text(rating.comment), ratedAt);
     return out;
   } catch (error) {
-    if (error instanceof RowProblem) return { line, original, error: error.message };
-    throw error;
+    return unreadableRow(line, original, error);
   }
 }
 
@@ -252,7 +224,7 @@ export function zendeskCsvRecord(line: number, row: OriginalRow, zone: string): 
     const group = get('group');
     const assignee = get('assignee');
     const requesterKey = get('requester_id') ?? get('requester_email') ?? get('requester');
-    addEntities(out, {
+    attachEntities(out, {
       category: type ? { id: `zendesk:type:${slug(type)}`, name: title(type) } : null,
       team: group ? { id: `zendesk:group:${group}`, name: group } : null,
       agent: assignee ? { id: `zendesk:agent:${assignee}`, name: assignee } : null,
@@ -262,8 +234,7 @@ export function zendeskCsvRecord(line: number, row: OriginalRow, zone: string): 
     addRating(out, id, get('satisfaction_score'), null, ratedAt);
     return out;
   } catch (error) {
-    if (error instanceof RowProblem) return { line, original: row, error: error.message };
-    throw error;
+    return unreadableRow(line, row, error);
   }
 }
 
