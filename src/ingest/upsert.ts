@@ -118,18 +118,50 @@ function inTransaction<T>(db: Database, work: (tx: IngestTx) => Promise<T>): Pro
 
 const withoutRejected = ({ created, updated, unchanged }: PartialUpsertResult): UpsertResult => ({ created, updated, unchanged });
 
-// ---------------------------------------------------------------------------- teams
+/** How an entity kind without rules of its own is checked, referenced and stored. */
+interface PlainKind<Row extends { externalId: string }> {
+  table: string;
+  columns: ColumnSpec[];
+  check(row: Row, index: number, errors: RowErrors): void;
+  /** The other entities a row names, as [input field, kind, externalId]; absent: none. */
+  references?(row: Row): [string, RefKind, string | null | undefined][];
+  /** The stored columns of a valid row, given the ids its references resolved to. */
+  record(row: Row, found: Map<RefKind, Map<string, number>>): Record<string, unknown>;
+}
 
-const TEAM_COLUMNS: ColumnSpec[] = [{ name: 'name', type: 'text' }];
-
-/** Upserts teams on an open transaction. */
-export async function upsertTeamsIn(tx: IngestTx, rows: readonly TeamInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+/** Validates a batch of a plain kind, resolves its references and upserts the valid rows. */
+async function upsertPlainIn<Row extends { externalId: string }>(
+  tx: IngestTx,
+  rows: readonly Row[],
+  mode: IngestMode,
+  kind: PlainKind<Row>,
+): Promise<PartialUpsertResult> {
   const errors = new RowErrors();
   checkBatchShape(rows, errors);
-  rows.forEach((row, index) => checkTeamRow(row, index, errors));
+  const refs: Reference[] = [];
+  rows.forEach((row, index) => {
+    kind.check(row, index, errors);
+    for (const [field, refKind, externalId] of kind.references?.(row) ?? []) pushRef(refs, index, field, refKind, externalId);
+  });
+  // Kinds that name nothing skip the lookup statement altogether.
+  const found = kind.references ? await resolveReferences(tx, rows, refs, errors) : new Map<RefKind, Map<string, number>>();
   const bad = settle(errors, rows.length, mode);
-  const records = rows.filter((_, index) => !bad.has(index)).map((row) => ({ externalId: row.externalId, name: row.name }));
-  return tally(await upsertRows(tx, 'Team', TEAM_COLUMNS, records), errors.list);
+  const records = rows.filter((_, index) => !bad.has(index)).map((row) => ({ externalId: row.externalId, ...kind.record(row, found) }));
+  return tally(await upsertRows(tx, kind.table, kind.columns, records), errors.list);
+}
+
+// ---------------------------------------------------------------------------- teams
+
+const TEAMS: PlainKind<TeamInput> = {
+  table: 'Team',
+  columns: [{ name: 'name', type: 'text' }],
+  check: checkTeamRow,
+  record: (row) => ({ name: row.name }),
+};
+
+/** Upserts teams on an open transaction. */
+export function upsertTeamsIn(tx: IngestTx, rows: readonly TeamInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+  return upsertPlainIn(tx, rows, mode, TEAMS);
 }
 
 /** Creates or updates teams by externalId, all or nothing. */
@@ -139,36 +171,29 @@ export async function upsertTeams(db: Database, rows: readonly TeamInput[]): Pro
 
 // --------------------------------------------------------------------------- agents
 
-const AGENT_COLUMNS: ColumnSpec[] = [
-  { name: 'name', type: 'text' },
-  { name: 'email', type: 'text' },
-  { name: 'role', type: 'text' },
-  { name: 'active', type: 'boolean' },
-  { name: 'teamId', type: 'integer' },
-];
+const AGENTS: PlainKind<AgentInput> = {
+  table: 'Agent',
+  columns: [
+    { name: 'name', type: 'text' },
+    { name: 'email', type: 'text' },
+    { name: 'role', type: 'text' },
+    { name: 'active', type: 'boolean' },
+    { name: 'teamId', type: 'integer' },
+  ],
+  check: checkAgentRow,
+  references: (row) => [['teamExternalId', 'Team', row.teamExternalId]],
+  record: (row, found) => ({
+    name: row.name,
+    email: row.email ?? null,
+    role: row.role ?? null,
+    active: row.active ?? true,
+    teamId: id(found, 'Team', row.teamExternalId),
+  }),
+};
 
 /** Upserts agents on an open transaction; their teams must exist. */
-export async function upsertAgentsIn(tx: IngestTx, rows: readonly AgentInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
-  const errors = new RowErrors();
-  checkBatchShape(rows, errors);
-  const refs: Reference[] = [];
-  rows.forEach((row, index) => {
-    checkAgentRow(row, index, errors);
-    pushRef(refs, index, 'teamExternalId', 'Team', row.teamExternalId);
-  });
-  const found = await resolveReferences(tx, rows, refs, errors);
-  const bad = settle(errors, rows.length, mode);
-  const records = rows
-    .filter((_, index) => !bad.has(index))
-    .map((row) => ({
-      externalId: row.externalId,
-      name: row.name,
-      email: row.email ?? null,
-      role: row.role ?? null,
-      active: row.active ?? true,
-      teamId: id(found, 'Team', row.teamExternalId),
-    }));
-  return tally(await upsertRows(tx, 'Agent', AGENT_COLUMNS, records), errors.list);
+export function upsertAgentsIn(tx: IngestTx, rows: readonly AgentInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+  return upsertPlainIn(tx, rows, mode, AGENTS);
 }
 
 /** Creates or updates agents by externalId, all or nothing. */
@@ -178,31 +203,28 @@ export async function upsertAgents(db: Database, rows: readonly AgentInput[]): P
 
 // ------------------------------------------------------------------------ customers
 
-const CUSTOMER_COLUMNS: ColumnSpec[] = [
-  { name: 'name', type: 'text' },
-  { name: 'email', type: 'text' },
-  { name: 'organization', type: 'text' },
-  { name: 'tier', type: '"CustomerTier"' },
-  { name: 'country', type: 'char(2)' },
-];
+const CUSTOMERS: PlainKind<CustomerInput> = {
+  table: 'Customer',
+  columns: [
+    { name: 'name', type: 'text' },
+    { name: 'email', type: 'text' },
+    { name: 'organization', type: 'text' },
+    { name: 'tier', type: '"CustomerTier"' },
+    { name: 'country', type: 'char(2)' },
+  ],
+  check: checkCustomerRow,
+  record: (row) => ({
+    name: row.name ?? null,
+    email: row.email ?? null,
+    organization: row.organization ?? null,
+    tier: row.tier ?? null,
+    country: row.country ?? null,
+  }),
+};
 
 /** Upserts customers on an open transaction. */
-export async function upsertCustomersIn(tx: IngestTx, rows: readonly CustomerInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
-  const errors = new RowErrors();
-  checkBatchShape(rows, errors);
-  rows.forEach((row, index) => checkCustomerRow(row, index, errors));
-  const bad = settle(errors, rows.length, mode);
-  const records = rows
-    .filter((_, index) => !bad.has(index))
-    .map((row) => ({
-      externalId: row.externalId,
-      name: row.name ?? null,
-      email: row.email ?? null,
-      organization: row.organization ?? null,
-      tier: row.tier ?? null,
-      country: row.country ?? null,
-    }));
-  return tally(await upsertRows(tx, 'Customer', CUSTOMER_COLUMNS, records), errors.list);
+export function upsertCustomersIn(tx: IngestTx, rows: readonly CustomerInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+  return upsertPlainIn(tx, rows, mode, CUSTOMERS);
 }
 
 /** Creates or updates customers by externalId, all or nothing. */
@@ -490,42 +512,37 @@ export async function upsertTickets(db: Database, rows: readonly TicketInput[]):
 
 // ------------------------------------------------------------------------- feedback
 
-const FEEDBACK_COLUMNS: ColumnSpec[] = [
-  { name: 'kind', type: '"FeedbackKind"' },
-  { name: 'score', type: 'integer' },
-  { name: 'comment', type: 'text' },
-  { name: 'createdAt', type: 'timestamptz(3)' },
-  { name: 'ticketId', type: 'integer' },
-  { name: 'agentId', type: 'integer' },
-  { name: 'customerId', type: 'integer' },
-];
+const FEEDBACK: PlainKind<FeedbackInput> = {
+  table: 'Feedback',
+  columns: [
+    { name: 'kind', type: '"FeedbackKind"' },
+    { name: 'score', type: 'integer' },
+    { name: 'comment', type: 'text' },
+    { name: 'createdAt', type: 'timestamptz(3)' },
+    { name: 'ticketId', type: 'integer' },
+    { name: 'agentId', type: 'integer' },
+    { name: 'customerId', type: 'integer' },
+  ],
+  check: checkFeedbackRow,
+  references: (row) => [
+    ['ticketExternalId', 'Ticket', row.ticketExternalId],
+    ['agentExternalId', 'Agent', row.agentExternalId],
+    ['customerExternalId', 'Customer', row.customerExternalId],
+  ],
+  record: (row, found) => ({
+    kind: row.kind,
+    score: row.score,
+    comment: row.comment ?? null,
+    createdAt: row.createdAt,
+    ticketId: id(found, 'Ticket', row.ticketExternalId),
+    agentId: id(found, 'Agent', row.agentExternalId),
+    customerId: id(found, 'Customer', row.customerExternalId),
+  }),
+};
 
 /** Upserts survey responses on an open transaction; their ticket/agent/customer must exist. */
-export async function upsertFeedbackIn(tx: IngestTx, rows: readonly FeedbackInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
-  const errors = new RowErrors();
-  checkBatchShape(rows, errors);
-  const refs: Reference[] = [];
-  rows.forEach((row, index) => {
-    checkFeedbackRow(row, index, errors);
-    pushRef(refs, index, 'ticketExternalId', 'Ticket', row.ticketExternalId);
-    pushRef(refs, index, 'agentExternalId', 'Agent', row.agentExternalId);
-    pushRef(refs, index, 'customerExternalId', 'Customer', row.customerExternalId);
-  });
-  const found = await resolveReferences(tx, rows, refs, errors);
-  const bad = settle(errors, rows.length, mode);
-  const records = rows
-    .filter((_, index) => !bad.has(index))
-    .map((row) => ({
-      externalId: row.externalId,
-      kind: row.kind,
-      score: row.score,
-      comment: row.comment ?? null,
-      createdAt: row.createdAt,
-      ticketId: id(found, 'Ticket', row.ticketExternalId),
-      agentId: id(found, 'Agent', row.agentExternalId),
-      customerId: id(found, 'Customer', row.customerExternalId),
-    }));
-  return tally(await upsertRows(tx, 'Feedback', FEEDBACK_COLUMNS, records), errors.list);
+export function upsertFeedbackIn(tx: IngestTx, rows: readonly FeedbackInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+  return upsertPlainIn(tx, rows, mode, FEEDBACK);
 }
 
 /** Creates or updates survey responses by externalId, all or nothing. */
