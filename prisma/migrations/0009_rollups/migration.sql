@@ -189,12 +189,12 @@ END $$;
 
 -- The UTC hours a ticket row's rollup contributions fall in (its event times and SLA
 -- decisions); the hours of its feedback are added by the triggers.
-CREATE FUNCTION supportgraph_rollup_ticket_hours(t "Ticket") RETURNS TIMESTAMPTZ[]
+CREATE FUNCTION supportgraph_rollup_ticket_hours(
+  created TIMESTAMPTZ, solved TIMESTAMPTZ, replied TIMESTAMPTZ, "firstResponseDue" TIMESTAMPTZ, "resolutionDue" TIMESTAMPTZ
+) RETURNS TIMESTAMPTZ[]
 LANGUAGE sql IMMUTABLE AS $$
   SELECT ARRAY(SELECT date_trunc('hour', x AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                 FROM unnest(ARRAY[t."createdAt", t."solvedAt", t."firstResponseAt",
-                                   LEAST(t."firstResponseAt", t."solvedAt", t."firstResponseDueAt"),
-                                   LEAST(t."solvedAt", t."resolutionDueAt")]) x
+                 FROM unnest(ARRAY[created, solved, replied, LEAST(replied, solved, "firstResponseDue"), LEAST(solved, "resolutionDue")]) x
                 WHERE x IS NOT NULL)
 $$;
 
@@ -205,7 +205,7 @@ $$;
 CREATE FUNCTION supportgraph_rollup_ticket_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF supportgraph_rollups_on() THEN
-    PERFORM supportgraph_rollup_rebuild(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(n)) FROM new_rows n));
+    PERFORM supportgraph_rollup_rebuild(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt")) FROM new_rows n));
   END IF;
   RETURN NULL;
 END $$;
@@ -216,18 +216,21 @@ BEGIN
   IF supportgraph_rollups_on() THEN
     PERFORM supportgraph_rollup_rebuild(ARRAY(
       WITH changed AS (
-        SELECT o AS o, n AS n FROM old_rows o JOIN new_rows n ON n."id" = o."id"
+        SELECT n."id", o."teamId" AS "oldTeam", n."teamId" AS "newTeam",
+               supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")
+               || supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt") AS hours
+          FROM old_rows o JOIN new_rows n ON n."id" = o."id"
          WHERE (o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt", o."teamId",
                 o."escalated", o."reopenCount", o."agentReplies", o."firstResponseBusinessSeconds", o."resolutionBusinessSeconds")
                IS DISTINCT FROM
                (n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt", n."teamId",
                 n."escalated", n."reopenCount", n."agentReplies", n."firstResponseBusinessSeconds", n."resolutionBusinessSeconds"))
-      SELECT unnest(supportgraph_rollup_ticket_hours(c.o) || supportgraph_rollup_ticket_hours(c.n)) FROM changed c
+      SELECT unnest(c.hours) FROM changed c
       UNION ALL
       -- A ticket's feedback is credited to its team: a team change moves it.
       SELECT date_trunc('hour', f."createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-        FROM changed c JOIN "Feedback" f ON f."ticketId" = (c.n)."id"
-       WHERE (c.o)."teamId" IS DISTINCT FROM (c.n)."teamId"));
+        FROM changed c JOIN "Feedback" f ON f."ticketId" = c."id"
+       WHERE c."oldTeam" IS DISTINCT FROM c."newTeam"));
   END IF;
   RETURN NULL;
 END $$;
@@ -235,7 +238,7 @@ END $$;
 CREATE FUNCTION supportgraph_rollup_ticket_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF supportgraph_rollups_on() THEN
-    PERFORM supportgraph_rollup_rebuild(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(o)) FROM old_rows o));
+    PERFORM supportgraph_rollup_rebuild(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")) FROM old_rows o));
   END IF;
   RETURN NULL;
 END $$;
