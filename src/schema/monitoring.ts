@@ -198,6 +198,11 @@ const TargetInput = builder.inputType('TargetInput', {
 export const TargetRef = builder.prismaNode('Target', {
   id: { field: 'id' },
   nullable: true,
+  // node(id:) for a team-scoped viewer: targets for everyone or its teams (agent-scoped ones are listed by `targets`).
+  findUnique: (id, ctx) =>
+    ctx.viewer.teamIds === null
+      ? { id: Number(id) }
+      : { id: Number(id), OR: [{ scopeTeamId: null, scopeAgentId: null }, { scopeTeamId: { in: ctx.viewer.teamIds } }] },
   description: 'A KPI target: a registry metric over a filter and scope, compared with a threshold (in the metric’s own unit).',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique name.' }),
@@ -234,12 +239,31 @@ const TargetReadingRef = builder.objectRef<TargetReading>('TargetReading').imple
   }),
 });
 
-/** The targets a `targets(ids:)` argument names (all when absent), in name order. */
+/**
+ * Targets a viewer may see: all for an unrestricted viewer; for a team-scoped one, the
+ * targets for everyone and those scoped to its teams or their agents.
+ */
+async function targetWhere(ctx: Context): Promise<Prisma.TargetWhereInput> {
+  const { teamIds } = ctx.viewer;
+  if (teamIds === null) return {};
+  const agents = await loaderFor(ctx, 'monitoring:scope-agents', () =>
+    ctx.db.prisma.agent.findMany({ where: { teamId: { in: teamIds } }, select: { id: true } }),
+  );
+  return {
+    OR: [
+      { scopeTeamId: null, scopeAgentId: null },
+      { scopeTeamId: { in: teamIds } },
+      { scopeAgentId: { in: agents.map((a) => a.id) } },
+    ],
+  };
+}
+
+/** The targets a `targets(ids:)` argument names (all visible ones when absent), in name order. */
 async function listTargets(ctx: Context, ids: readonly (string | number)[] | null | undefined): Promise<Target[]> {
   const rowIds = ids ? ids.map((id) => decodeId(id, 'Target', 'ids')) : null;
   const key = `monitoring:targets:${JSON.stringify(rowIds)}`;
-  return loaderFor(ctx, key, () =>
-    ctx.db.prisma.target.findMany({ where: rowIds ? { id: { in: rowIds } } : {}, orderBy: [{ name: 'asc' }] }),
+  return loaderFor(ctx, key, async () =>
+    ctx.db.prisma.target.findMany({ where: { AND: [rowIds ? { id: { in: rowIds } } : {}, await targetWhere(ctx)] }, orderBy: [{ name: 'asc' }] }),
   );
 }
 
@@ -288,7 +312,7 @@ const AttainmentRef = builder.objectRef<Awaited<ReturnType<typeof targetAttainme
 });
 
 async function findTarget(ctx: Context, id: string | number, argument: string): Promise<Target> {
-  const target = await ctx.db.prisma.target.findUnique({ where: { id: decodeId(id, 'Target', argument) } });
+  const target = await ctx.db.prisma.target.findFirst({ where: { AND: [{ id: decodeId(id, 'Target', argument) }, await targetWhere(ctx)] } });
   if (!target) throw userError('NOT_FOUND', `no target with id ${String(id)}`, { argument });
   return target;
 }
@@ -296,8 +320,8 @@ async function findTarget(ctx: Context, id: string | number, argument: string): 
 builder.queryFields((t) => ({
   targets: t.prismaField({
     type: ['Target'],
-    description: 'Every KPI target, by name.',
-    resolve: (query, _root, _args, ctx) => ctx.db.prisma.target.findMany({ ...query, orderBy: [{ name: 'asc' }] }),
+    description: 'Every KPI target the viewer may see, by name (a team-scoped token: targets for everyone and for its teams and their agents).',
+    resolve: async (query, _root, _args, ctx) => ctx.db.prisma.target.findMany({ ...query, where: await targetWhere(ctx), orderBy: [{ name: 'asc' }] }),
   }),
   targetAttainment: t.field({
     type: AttainmentRef,
