@@ -126,15 +126,16 @@ const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
 /**
  * A spreadsheet cell as the text a CSV export would hold. Excel stores date-times
  * without a zone and exceljs hands them over as if they were UTC, so their UTC fields
- * are the wall-clock time (read later in the import's zone). A time-only cell (a
- * duration such as 02:05:11, or 64:00:00 stored as 2 days 16 hours) becomes `h:mm:ss`.
+ * are the wall-clock time (read later in the import's zone). A duration cell (02:05:11,
+ * or 64:00:00, stored as day zero plus 2 days 16 hours) becomes `hh:mm:ss`.
  */
 export function spreadsheetCellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) {
     const ms = value.getTime();
     const pad = (n: number) => String(n).padStart(2, '0');
-    if (ms < Date.UTC(1900, 0, 1)) {
+    // Before 1901 can only be a duration: 64:00:00 is day zero plus 2 days 16 hours.
+    if (ms < Date.UTC(1901, 0, 1)) {
       const seconds = Math.round((ms - EXCEL_EPOCH_MS) / 1000);
       return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
     }
