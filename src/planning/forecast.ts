@@ -136,7 +136,12 @@ export function inSampleDispersion(
   const origin = model.origin;
   const start = DateTime.fromMillis(origin, { zone: timeZone }).minus({ weeks: fitWeeks }).toMillis();
   const idx: number[] = [];
-  for (let i = 0; i < points.length; i += 1) if (points[i].start >= start && points[i].start < origin) idx.push(i);
+  let seen = false;
+  for (let i = 0; i < points.length; i += 1) {
+    // Like the fit: a young history starts at its first arrival.
+    seen ||= counts[i] > 0;
+    if (seen && points[i].start >= start && points[i].start < origin) idx.push(i);
+  }
   if (idx.length === 0) return { phi: 1, kappa2: 0, n: 0 };
   const hours = idx.map((i) => points[i]);
   const fitted = hours.map((p) => predictHour(model, p));

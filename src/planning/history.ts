@@ -40,15 +40,19 @@ export function hourStart(at: Date, timeZone: string): Date {
  */
 export function hourGrid(from: Date, to: Date, timeZone: string): Bucket[] {
   const offset = offsetLookup(timeZone);
+  // Mirrors bucketGrid: align by subtracting the local minutes, step from the aligned start.
+  const align = (ms: number) => ms - ((((ms + offset(ms) * 60_000) % HOUR_MS) + HOUR_MS) % HOUR_MS);
   const out: Bucket[] = [];
   const end = to.getTime();
+  let aligned = align(from.getTime());
   let s = from.getTime();
   while (s < end) {
-    const localMs = s + offset(s) * 60_000;
-    const intoHour = ((localMs % HOUR_MS) + HOUR_MS) % HOUR_MS;
-    const next = Math.min(end, s + HOUR_MS - intoHour);
-    out.push({ start: new Date(s), end: new Date(next), label: '' });
-    s = next;
+    let next = align(aligned + HOUR_MS);
+    if (next <= aligned) next = aligned + HOUR_MS;
+    const e = Math.min(end, next);
+    out.push({ start: new Date(s), end: new Date(e), label: '' });
+    s = e;
+    aligned = next;
   }
   return out;
 }
