@@ -104,8 +104,9 @@ export async function main(): Promise<void> {
     await scheduler?.stop();
     // Cut requests may still hold connections for a moment while their SQL is cancelled.
     await Promise.race([db.close(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    log.info({ durationMs: drained.durationMs, cut: drained.cut }, 'stopped');
-    process.exit(drained.finished ? 0 : 1);
+    const exitCode = drained.finished ? 0 : 1;
+    log.info({ exitCode, durationMs: drained.durationMs, cut: drained.cut }, 'stopped');
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -13,7 +13,7 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 // node-postgres and the Prisma driver adapter say so only in words.
 const CONNECTION_MESSAGE =
-  /Connection terminated|not queryable|terminating connection due to administrator command|Server has closed the connection|Can't reach database server|Connection closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i;
+  /Connection terminated|not queryable|terminating connection due to administrator command|Server has closed the connection|Can't reach database server|Connection closed|is not currently accepting connections|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i;
 
 function causes(error: unknown): unknown[] {
   const seen: unknown[] = [];
