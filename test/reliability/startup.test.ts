@@ -91,15 +91,16 @@ describe('start-up errors', () => {
     expect(await server.exited).toBe(0);
   }, 60_000);
 
-  it.each([
+  const wrongUrls: [string, string, RegExp][] = [
     ['refused', 'postgresql://postgres@127.0.0.1:1/x', /^supportgraph: cannot connect to PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:1\/x: connection refused\. Start PostgreSQL or fix the host and port in DATABASE_URL\.$/],
     ...(process.env.TEST_DATABASE_URL
       ? ([
           ['an unknown database', 'postgresql://postgres@127.0.0.1:5432/sg_no_such_db', /^supportgraph: cannot open the database at .*: database "sg_no_such_db" does not exist\. Create it \(createdb\) or fix the database name in DATABASE_URL\.$/],
           ['an unknown role', 'postgresql://sg_no_such_role@127.0.0.1:5432/test', /^supportgraph: cannot open the database at .*: role "sg_no_such_role" does not exist\. Create the role \(createuser\) or fix the user in DATABASE_URL\.$/],
-        ] as const)
+        ] as [string, string, RegExp][])
       : []),
-  ])('a wrong DATABASE_URL (%s): one line, exit 1, no "database opened", no stack', async (_name, url, message) => {
+  ];
+  it.each(wrongUrls)('a wrong DATABASE_URL (%s): one line, exit 1, no "database opened", no stack', async (_name, url, message) => {
     const run = await runToEnd({ DATABASE_URL: url });
     expect(run.code).toBe(1);
     expect(run.output.trim()).toMatch(message);
