@@ -1,6 +1,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Bucket } from './buckets.ts';
-import { dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
+import { badInput } from '../errors.ts';
+import { CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
 import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from './filter.ts';
 import { feedbackKinds, measureAt, SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
 
@@ -28,6 +29,8 @@ export interface CompileInput {
   limit?: number;
   /** "Now" for SLA decisions (a deadline not yet passed is pending). */
   now: Date;
+  /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
+  timeZone?: string;
   /**
    * Offered each source before its raw CTE is written: returns a replacement CTE body
    * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
@@ -140,8 +143,19 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     slaResolution: sla(Prisma.sql`t."solvedAt"`, Prisma.sql`t."resolutionDueAt"`),
   };
 
-  const keysFor = (row: RowKind) => {
-    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1));
+  const cyclic = dims.filter((d) => CYCLIC_DOMAIN[d] !== undefined);
+  const stockMeasure = measures.find((m) => m.leaf.stock);
+  if (cyclic.length > 0 && stockMeasure) {
+    // A stock is a state at a bucket's end, not an event: it has no hour or weekday.
+    throw badInput(
+      `${stockMeasure.path} is a state at a bucket's end and has no ${cyclic[0]}; select it without ${cyclic.join(' and ')} or use a granularity instead`,
+      { argument: 'by' },
+    );
+  }
+  const timeZone = input.timeZone ?? 'UTC';
+  const keysFor = (plan: SourcePlan) => {
+    const row = plan.row;
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone }));
     const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
     const joins = parts.flatMap((p) => p.joins);
     // Entity mode: only the requested entities' rows. On tickets the condition is a plain
@@ -202,7 +216,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
       continue;
     }
     const plan = plans[source.name];
-    const k = keysFor(plan.row);
+    const k = keysFor(plan);
     // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
     // would make the planner hash the whole ticket table instead of the feedback rows.
     const fence = input.keys && plan.row === 'feedback' ? Prisma.raw('MATERIALIZED') : Prisma.empty;
@@ -220,7 +234,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     // What was open when the range began counts as entering in the first bucket.
     const entering = plans[stock.entering];
     const leaving = plans[stock.leaving];
-    const k = keysFor(entering.row);
+    const k = keysFor(entering);
     const name = Prisma.raw(`s_open_${i}`);
     ctes.push(Prisma.sql`${name} AS (
   SELECT ${selectList([...k.select, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
@@ -238,7 +252,21 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   let frame: Prisma.Sql;
   if (dims.length === 0) frame = Prisma.sql`SELECT g."b" AS b FROM ${grid}`;
   else if (input.keys) frame = Prisma.sql`SELECT e."k1" AS k1, g."b" AS b FROM unnest(${[...input.keys]}::int[]) AS e("k1") CROSS JOIN ${grid}`;
-  else frame = Prisma.sql`SELECT ${selectList(keyCols.map((c) => Prisma.sql`e.${c}`))}, g."b" AS b FROM (SELECT DISTINCT ${selectList(keyCols)} FROM u) e CROSS JOIN ${grid}`;
+  else if (cyclic.length === 0) {
+    frame = Prisma.sql`SELECT ${selectList(keyCols.map((c) => Prisma.sql`e.${c}`))}, g."b" AS b FROM (SELECT DISTINCT ${selectList(keyCols)} FROM u) e CROSS JOIN ${grid}`;
+  } else {
+    // Cyclic keys take every value of their domain (a heatmap has no holes); the other
+    // dimension keeps the values seen in the data.
+    const domains = dims.map((d, i) => {
+      const domain = CYCLIC_DOMAIN[d];
+      const alias = Prisma.raw(`e${i + 1}`);
+      return domain
+        ? Prisma.sql`generate_series(${domain[0]}::int, ${domain[1]}::int) AS ${alias}(${keyCols[i]})`
+        : Prisma.sql`(SELECT DISTINCT ${keyCols[i]} FROM u) ${alias}`;
+    });
+    const picked = keyCols.map((c, i) => Prisma.sql`${Prisma.raw(`e${i + 1}`)}.${c}`);
+    frame = Prisma.sql`SELECT ${selectList(picked)}, g."b" AS b FROM ${join(domains, ' CROSS JOIN ')} CROSS JOIN ${grid}`;
+  }
   ctes.push(Prisma.sql`frame AS (${frame})`);
 
   const nullCols = measures.map(nullOf);

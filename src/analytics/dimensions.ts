@@ -2,10 +2,41 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 
 /** What a breakdown can group by. */
-export type Dimension = 'CHANNEL' | 'PRIORITY' | 'CATEGORY' | 'TEAM' | 'AGENT' | 'CUSTOMER_TIER' | 'TAG' | 'STATUS';
+export type Dimension =
+  | 'CHANNEL'
+  | 'PRIORITY'
+  | 'CATEGORY'
+  | 'TEAM'
+  | 'AGENT'
+  | 'CUSTOMER_TIER'
+  | 'TAG'
+  | 'STATUS'
+  | 'HOUR_OF_DAY'
+  | 'WEEKDAY';
 
 /** Every dimension, in schema order. */
-export const DIMENSIONS: readonly Dimension[] = ['CHANNEL', 'PRIORITY', 'CATEGORY', 'TEAM', 'AGENT', 'CUSTOMER_TIER', 'TAG', 'STATUS'];
+export const DIMENSIONS: readonly Dimension[] = [
+  'CHANNEL',
+  'PRIORITY',
+  'CATEGORY',
+  'TEAM',
+  'AGENT',
+  'CUSTOMER_TIER',
+  'TAG',
+  'STATUS',
+  'HOUR_OF_DAY',
+  'WEEKDAY',
+];
+
+/**
+ * Dimensions read from the metric's own event time in the query's zone rather than from
+ * the row: every value of their fixed domain is returned, zero-filled, so a heatmap has
+ * all 7 × 24 cells.
+ */
+export const CYCLIC_DOMAIN: Partial<Record<Dimension, readonly [number, number]>> = {
+  HOUR_OF_DAY: [0, 23],
+  WEEKDAY: [1, 7],
+};
 
 /** Most dimensions one breakdown may combine. */
 export const MAX_DIMENSIONS = 2;
@@ -20,6 +51,8 @@ export const DIMENSION_KEY: Record<Dimension, string> = {
   CUSTOMER_TIER: 'customerTier',
   TAG: 'tag',
   STATUS: 'status',
+  HOUR_OF_DAY: 'hourOfDay',
+  WEEKDAY: 'weekday',
 };
 
 /** A dimension that names an entity by row id (the others are enum values or tags). */
@@ -48,8 +81,19 @@ export interface DimensionSql {
   isEnum: boolean;
 }
 
-/** SQL for one dimension (aliases: `t` ticket, `f` feedback; `k` is the key's column index). */
-export function dimensionSql(dimension: Dimension, row: RowKind, k: number): DimensionSql {
+/** Where a row's event happened, for the cyclic dimensions: its event time and the query's zone. */
+export interface EventClock {
+  /** The source's event-time expression (the one that places the row in a bucket). */
+  time: Prisma.Sql;
+  /** IANA zone name, already validated; sent as a parameter. */
+  timeZone: string;
+}
+
+/**
+ * SQL for one dimension (aliases: `t` ticket, `f` feedback; `k` is the key's column
+ * index). `clock` is the row's event time and zone, needed by HOUR_OF_DAY and WEEKDAY.
+ */
+export function dimensionSql(dimension: Dimension, row: RowKind, k: number, clock?: EventClock): DimensionSql {
   const plain = (column: string, isEnum = true): DimensionSql => ({ value: Prisma.raw(`t."${column}"`), joins: [], isEnum });
   switch (dimension) {
     case 'CHANNEL':
@@ -72,6 +116,16 @@ export function dimensionSql(dimension: Dimension, row: RowKind, k: number): Dim
         joins: [Prisma.sql`LEFT JOIN "Customer" ${alias} ON ${alias}."id" = ${customer}`],
         isEnum: true,
       };
+    }
+    case 'HOUR_OF_DAY':
+    case 'WEEKDAY': {
+      // Local wall-clock fields of the event time: `AT TIME ZONE` follows the zone's DST
+      // rules, so 09:30 in Berlin is hour 9 in summer and winter alike.
+      const field = Prisma.raw(dimension === 'HOUR_OF_DAY' ? 'HOUR' : 'ISODOW');
+      const value = clock
+        ? Prisma.sql`EXTRACT(${field} FROM (${clock.time}) AT TIME ZONE ${clock.timeZone}::text)::int`
+        : Prisma.sql`NULL::int`;
+      return { value, joins: [], isEnum: false };
     }
     case 'TAG': {
       const alias = Prisma.raw(`tg${k}`);

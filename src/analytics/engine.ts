@@ -63,6 +63,10 @@ export interface GroupKeyValues {
   team?: number | null;
   agent?: number | null;
   category?: number | null;
+  /** HOUR_OF_DAY: local hour 0-23 of the metric's event time in the query's zone. */
+  hourOfDay?: number | null;
+  /** WEEKDAY: ISO weekday (1 = Monday … 7 = Sunday) of the metric's event time in the query's zone. */
+  weekday?: number | null;
 }
 
 /** One group of a breakdown: its key, totals over the range, and buckets if asked. */
@@ -199,6 +203,7 @@ export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: Breakd
     dimensions: dims,
     order: req.orderBy ?? undefined,
     limit: req.limit ?? DEFAULT_GROUP_LIMIT,
+    timeZone: req.timeZone,
   }, 'breakdown');
   const groups: MetricsGroupResult[] = [];
   let current: MetricsGroupResult | null = null;

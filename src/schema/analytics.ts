@@ -114,6 +114,14 @@ export const DimensionEnum = builder.enumType('Dimension', {
     CUSTOMER_TIER: { description: "The customer's tier." },
     TAG: { description: 'Ticket tag: a ticket counts once in each of its tags; tickets without tags form the null group.' },
     STATUS: { description: 'Current ticket status.' },
+    HOUR_OF_DAY: {
+      description:
+        "Local clock hour 0-23 of each metric's own event time (created tickets by createdAt, solved by solvedAt, feedback by its createdAt, …) in the query's timeZone. All 24 values are returned, zero-filled. Not available for backlog (a state, not an event).",
+    },
+    WEEKDAY: {
+      description:
+        "ISO weekday 1 (Monday) to 7 (Sunday) of each metric's own event time in the query's timeZone. All 7 values are returned, zero-filled; with HOUR_OF_DAY it gives a weekday × hour heatmap.",
+    },
   } satisfies Record<Dimension, { description: string }>,
 });
 
@@ -177,6 +185,16 @@ export const GroupKeyRef = builder.objectRef<GroupKeyValues>('GroupKey').impleme
       resolve: (k) => (k.customerTier ?? null) as CustomerTier | null,
     }),
     tag: t.string({ nullable: true, description: 'TAG value.', resolve: (k) => k.tag ?? null }),
+    hourOfDay: t.int({
+      nullable: true,
+      description: "HOUR_OF_DAY value: local hour 0-23 of the metric's event time in the query's timeZone.",
+      resolve: (k) => k.hourOfDay ?? null,
+    }),
+    weekday: t.int({
+      nullable: true,
+      description: "WEEKDAY value: ISO weekday 1 (Monday) to 7 (Sunday) of the metric's event time in the query's timeZone.",
+      resolve: (k) => k.weekday ?? null,
+    }),
     team: t.field({
       type: TeamRef,
       nullable: true,
