@@ -15,6 +15,8 @@ import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
+import { useStaticRoutes } from './static/routes.ts';
+import { renderGraphiQLPage } from './static/graphiql.ts';
 import { useExports } from './exports/http.ts';
 import { useCostLimit } from './auth/cost.ts';
 import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
@@ -206,6 +208,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         }
       : false,
     maskedErrors: { maskError: (error, message) => maskForRequest(error, message, production, config.queryTimeoutMs, options.logger) },
+    // GraphiQL's page and assets come from this server (src/static/), never from a CDN.
+    renderGraphiQL: renderGraphiQLPage,
     graphiql: graphiql
       ? {
           title: 'Supportgraph',
@@ -252,11 +256,11 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             } catch (error) {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
-          } else if (url.pathname === '/') {
-            endResponse(fetchAPI.Response.redirect(new URL('/graphql', url).toString(), 302));
           }
         },
       },
+      // The dashboard and GraphiQL's assets: public files, answered before authentication.
+      useStaticRoutes({ graphiql }),
       useAuthGate({
         db,
         settings: { production, adminToken: config.adminToken, defaultRateLimit: config.rateLimitPerMinute },
