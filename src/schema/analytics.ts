@@ -90,7 +90,10 @@ export const MetricsRef = groupType({
 export const GranularityEnum = builder.enumType('Granularity', {
   description: 'Size of a time bucket, in the requested time zone (local midnight; calendar weeks, months, quarters and years).',
   values: {
-    HOUR: { description: 'Local clock hours (label 2026-03-29T14).' },
+    HOUR: {
+      description:
+        'Local clock hours (label 2026-03-29T14): the instants sharing one local date, hour and UTC offset. A skipped hour is missing; a repeated one appears twice; in a zone with a 30-minute DST change (Australia/Lord_Howe) the hour of the change is 30 minutes long.',
+    },
     DAY: { description: 'Local calendar days, 23 or 25 hours on DST changes (label 2026-03-29).' },
     WEEK: {
       description:
