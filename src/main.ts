@@ -5,6 +5,8 @@ import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
+import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
+import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
 
 /** Starts Supportgraph: config, database, migrations, demo data, HTTP; stops cleanly on SIGINT/SIGTERM. */
@@ -38,6 +40,11 @@ export async function main(): Promise<void> {
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
 
   if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
+  // Tickets loaded around ingestion (or before migration 0007) get their SLA and
+  // event-derived columns now, so none reads as "no policy" only because nothing ran.
+  const slaCaughtUp = await recomputeUncomputedTickets(db);
+  const factsCaughtUp = await deriveMissingTicketFacts(db);
+  if (slaCaughtUp + factsCaughtUp > 0) log.info({ slaCaughtUp, factsCaughtUp }, 'derived ticket columns computed for tickets that had none');
 
   const yoga = createServer({ db, production: config.production, logger: log, config });
   const http = createHttpServer(yoga);

@@ -24,6 +24,7 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import type { Channel, CustomerTier, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { MEASURES, METRICS, orderName, type MetricGroup, type MetricNode } from '../analytics/registry.ts';
 import { AgentRef } from './agents.ts';
+import '../analytics/register.ts';
 import { builder } from './builder.ts';
 import { CategoryRef } from './categories.ts';
 import { loaderFor, type Context } from './context.ts';
@@ -426,7 +427,11 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
   );
 }
 
-entityMetricsField('Agent', 'AGENT', "the agent's tickets (by current assignee) and the feedback credited to the agent");
+entityMetricsField(
+  'Agent',
+  'AGENT',
+  'the agent: solved-ticket metrics by the assignee at solve time, first-response metrics by the first reply\'s author, replies by their author, other ticket metrics by the current assignee, and the feedback credited to the agent',
+);
 entityMetricsField('Team', 'TEAM', "the team's tickets and the feedback credited to the team");
 entityMetricsField('Category', 'CATEGORY', 'the tickets in this category and their feedback');
 
