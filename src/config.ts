@@ -29,6 +29,8 @@ export interface Config {
   graphiql: boolean;
   /** QUERY_COST_LIMIT: the most estimated work (items × fields) one operation may ask for. */
   queryCostLimit: number;
+  /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for in-flight requests and exports before aborting them. */
+  shutdownTimeoutMs: number;
 }
 
 /** A setting that cannot be used; the message says what is wrong and what is accepted. */
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: parseOrigins(env),
     graphiql: parseBoolean(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     queryCostLimit: parseInteger(env, 'QUERY_COST_LIMIT', 200_000, 100, 100_000_000),
+    shutdownTimeoutMs: parseInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
   };
 }
 

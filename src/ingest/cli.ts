@@ -1,15 +1,17 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseDatabaseUrl } from '../config.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { RejectsFile } from './importers/files.ts';
-import { freshdeskCsvSource } from './importers/freshdesk.ts';
-import { loadMapping, mappedCsvSource, type CsvMapping } from './importers/mapping.ts';
+import { Channel, Priority, TicketStatus } from '../generated/prisma/enums.ts';
+import { freshdeskExportSource, freshdeskJsonSource } from './importers/freshdesk.ts';
+import { checkMapping, loadMapping, mappedCsvSource, type CsvMapping } from './importers/mapping.ts';
 import { importSource, type ImportSummary } from './importers/pipeline.ts';
-import { checkZone, type ImportSource } from './importers/record.ts';
+import { checkZone, slug, type ImportSource, type ValueOverrides, type VendorOptions } from './importers/record.ts';
 import { zendeskCsvSource, zendeskJsonSource } from './importers/zendesk.ts';
 import { MAX_BATCH_ROWS } from './validate.ts';
 // Entry point: written tickets get their SLA fields recomputed, as through the API.
@@ -21,11 +23,16 @@ import '../analytics/register.ts';
 // Writes into the database DATABASE_URL names (default pglite:./data/pglite).
 
 const USAGE = `usage: npm run import -- <file> --format zendesk|freshdesk|csv [options]
-  --mapping <map.json>   column mapping (required for --format csv)
+  --mapping <map.json>   column mapping (required for --format csv); for zendesk/freshdesk: values, defaults, timeZone, dateFormat, delimiter
+  --map field="source value"=VALUE
+                         map a value of channel, priority, status or csat (1-5), e.g. --map status="Waiting on Acme"=PENDING (repeatable)
+  --default field=VALUE  channel, priority or status for rows that have none (e.g. a file without a Source column)
+  --delimiter <c>        CSV delimiter: , ; tab | (default: detected from the header)
+  --date-format <fmt>    luxon format of the timestamps, e.g. "dd/MM/yyyy HH:mm" (default: detected)
   --dry-run              validate and count, store nothing
   --batch <n>            rows per transaction, 1-${MAX_BATCH_ROWS} (default ${MAX_BATCH_ROWS})
   --time-zone <zone>     IANA zone of timestamps without offset (zendesk CSV, freshdesk; default UTC)
-  --rejects <file>       where rejected rows go (default <file>.rejects.csv)
+  --rejects <file>       where rejected rows go (default ./data/<file name>.rejects.csv)
   --stats                also print the summary as one JSON line, with peak memory
 The database is the one DATABASE_URL names (default pglite:./data/pglite).
 Rows that cannot be imported go to the rejects file: the original columns plus a reason.`;
@@ -52,6 +59,12 @@ export function formatSummary(summary: ImportSummary, seconds: number, dryRun: b
   const f = summary.feedback;
   if (f.created + f.updated + f.unchanged + f.rejected > 0) {
     lines.push(`feedback: created ${f.created}, updated ${f.updated}, unchanged ${f.unchanged}, rejected ${f.rejected}`);
+  }
+  if (summary.deleted + summary.superseded > 0) {
+    lines.push(
+      `deleted in the source: ${summary.deleted} rows (${summary.removed} stored tickets removed); ` +
+        `superseded by a later row of the same ticket: ${summary.superseded}`,
+    );
   }
   const e = summary.entitiesCreated;
   if (e.teams + e.agents + e.customers + e.categories > 0) {
@@ -86,6 +99,10 @@ export function parseImportArgs(argv: string[]): ImportArgs {
         'time-zone': { type: 'string', default: 'UTC' },
         stats: { type: 'boolean', default: false },
         rejects: { type: 'string' },
+        map: { type: 'string', multiple: true, default: [] },
+        default: { type: 'string', multiple: true, default: [] },
+        delimiter: { type: 'string' },
+        'date-format': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -108,24 +125,165 @@ export function parseImportArgs(argv: string[]): ImportArgs {
     throw new UsageError(`--time-zone: ${(error as Error).message}`);
   }
   const format = values.format;
+  const overrides = parseMaps(values.map);
+  const defaults = parseDefaults(values.default);
+  const delimiter = parseDelimiter(values.delimiter);
+  const dateFormat = values['date-format'];
   let source: () => ImportSource;
   if (format === 'csv') {
     if (!values.mapping) throw new UsageError('--format csv needs --mapping <map.json> (see the README, "Generic CSV")');
     let mapping: CsvMapping;
     try {
       mapping = loadMapping(values.mapping);
+      // Command-line values win over the file's.
+      mapping = checkMapping({
+        ...mapping,
+        values: mergeValues(mapping.values as ValueOverrides | undefined, overrides),
+        defaults: { ...mapping.defaults, ...defaults },
+        ...(delimiter ? { delimiter } : {}),
+        ...(dateFormat ? { dateFormat } : {}),
+      });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
     source = () => mappedCsvSource(file, mapping);
-  } else if (format === 'zendesk') {
-    source = /\.(csv|tsv)$/i.test(file) ? () => zendeskCsvSource(file, zone) : () => zendeskJsonSource(file);
-  } else if (format === 'freshdesk') {
-    source = () => freshdeskCsvSource(file, zone);
+  } else if (format === 'zendesk' || format === 'freshdesk') {
+    const vendor = vendorOptions(values.mapping, overrides, defaults, zone, dateFormat);
+    const table = { delimiter: delimiter ?? vendor.delimiter };
+    // Each run gets its own copy: detection writes the date format it finds into it.
+    const fresh = (): VendorOptions => ({ ...vendor.options });
+    if (format === 'zendesk') {
+      source = /\.(csv|tsv|txt)$/i.test(file) ? () => zendeskCsvSource(file, fresh(), table) : () => zendeskJsonSource(file, fresh());
+    } else {
+      source = /\.(json|ndjson|jsonl)$/i.test(file) ? () => freshdeskJsonSource(file, fresh()) : () => freshdeskExportSource(file, fresh(), table);
+    }
   } else {
     throw new UsageError(`--format must be zendesk, freshdesk or csv; got "${format ?? ''}"`);
   }
-  return { file, rejectsPath: values.rejects ?? `${file}.rejects.csv`, source, batchSize, dryRun: values['dry-run'], stats: values.stats };
+  const rejectsPath = values.rejects ?? defaultRejectsPath(file);
+  return { file, rejectsPath, source, batchSize, dryRun: values['dry-run'], stats: values.stats };
+}
+
+const ENUMS: Record<string, Record<string, string>> = { channel: Channel, priority: Priority, status: TicketStatus };
+
+/** Checks one `field → value` override; csat takes a score 1-5. */
+function checkOverride(field: string, value: string, where: string): string {
+  if (field === 'csat') {
+    if (!/^[1-5]$/.test(value)) throw new UsageError(`${where}: csat values are scores from 1 to 5; got "${value}"`);
+    return value;
+  }
+  const allowed = ENUMS[field];
+  if (!allowed) throw new UsageError(`${where}: the field must be channel, priority, status or csat; got "${field}"`);
+  const upper = value.toUpperCase();
+  if (!(upper in allowed)) throw new UsageError(`${where}: "${value}" is not one of ${Object.keys(allowed).join(', ')}`);
+  return upper;
+}
+
+/** Parses `--map field="source value"=VALUE` options into overrides by slug. */
+export function parseMaps(maps: readonly string[]): ValueOverrides {
+  const out: ValueOverrides = {};
+  for (const map of maps) {
+    const first = map.indexOf('=');
+    const last = map.lastIndexOf('=');
+    if (first <= 0 || last === first) throw new UsageError(`--map ${map}: write it as field="source value"=VALUE, e.g. status="Waiting on Acme"=PENDING`);
+    const field = map.slice(0, first).trim();
+    const from = map.slice(first + 1, last).trim().replace(/^"(.*)"$/, '$1');
+    const to = checkOverride(field, map.slice(last + 1).trim(), `--map ${map}`);
+    (out[field] ??= {})[slug(from)] = to;
+  }
+  return out;
+}
+
+/** Parses `--default field=VALUE` options. */
+function parseDefaults(list: readonly string[]): VendorOptions['defaults'] & {} {
+  const out: Partial<Record<'channel' | 'priority' | 'status', string>> = {};
+  for (const item of list) {
+    const [field, value, ...rest] = item.split('=');
+    if (value === undefined || rest.length > 0 || !['channel', 'priority', 'status'].includes(field)) {
+      throw new UsageError(`--default ${item}: write it as channel=EMAIL, priority=NORMAL or status=OPEN`);
+    }
+    out[field as 'channel'] = checkOverride(field, value, `--default ${item}`);
+  }
+  return out;
+}
+
+/** `--delimiter`: a single character, or "tab". */
+function parseDelimiter(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'tab' || value === '\\t') return '\t';
+  if (value.length !== 1) throw new UsageError(`--delimiter must be one character (, ; |) or "tab"; got "${value}"`);
+  return value;
+}
+
+/** Two sets of overrides, the second winning. */
+function mergeValues(a: ValueOverrides | undefined, b: ValueOverrides): ValueOverrides {
+  const out: ValueOverrides = {};
+  for (const source of [a ?? {}, b]) {
+    for (const [field, map] of Object.entries(source)) {
+      const target = (out[field] ??= {});
+      for (const [from, to] of Object.entries(map ?? {})) target[slug(from)] = to;
+    }
+  }
+  return out;
+}
+
+/**
+ * The options of a Zendesk or Freshdesk import: a mapping file may give `values`
+ * (channel, priority, status, csat), `defaults`, `timeZone`, `dateFormat` and
+ * `delimiter`; the command line's --map, --default, --time-zone and --date-format win.
+ */
+function vendorOptions(
+  mappingPath: string | undefined,
+  overrides: ValueOverrides,
+  defaults: VendorOptions['defaults'] & {},
+  zone: string,
+  dateFormat: string | undefined,
+): { options: VendorOptions; delimiter?: string } {
+  let file: { values?: ValueOverrides; defaults?: Record<string, string>; timeZone?: string; dateFormat?: string; delimiter?: string } = {};
+  if (mappingPath) {
+    try {
+      file = JSON.parse(readFileSync(mappingPath, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`mapping ${mappingPath}: ${(error as Error).message}`);
+    }
+    const known = ['$comment', 'values', 'defaults', 'timeZone', 'dateFormat', 'delimiter'];
+    for (const key of Object.keys(file)) {
+      if (!known.includes(key)) throw new UsageError(`mapping ${mappingPath}: unknown key "${key}"; for zendesk and freshdesk the keys are ${known.join(', ')}`);
+    }
+  }
+  const fileValues: ValueOverrides = {};
+  for (const [field, map] of Object.entries(file.values ?? {})) {
+    for (const [from, to] of Object.entries(map ?? {})) {
+      (fileValues[field] ??= {})[slug(from)] = checkOverride(field, String(to), `mapping values.${field}["${from}"]`);
+    }
+  }
+  const fileDefaults: Record<string, string> = {};
+  for (const [field, value] of Object.entries(file.defaults ?? {})) fileDefaults[field] = checkOverride(field, String(value), `mapping defaults.${field}`);
+  let timeZone = zone;
+  if (file.timeZone && zone === 'UTC') {
+    try {
+      timeZone = checkZone(file.timeZone);
+    } catch (error) {
+      throw new UsageError(`mapping timeZone: ${(error as Error).message}`);
+    }
+  }
+  return {
+    options: {
+      zone: timeZone,
+      overrides: mergeValues(fileValues, overrides),
+      defaults: { ...fileDefaults, ...defaults },
+      dateFormat: dateFormat ?? file.dateFormat,
+    },
+    delimiter: file.delimiter,
+  };
+}
+
+/**
+ * Where rejected rows go unless --rejects says: `./data/<file name>.rejects.csv` under
+ * the working folder, never beside the input (which may be read-only or shared).
+ */
+export function defaultRejectsPath(file: string): string {
+  return join(process.cwd(), 'data', `${basename(file)}.rejects.csv`);
 }
 
 /**

@@ -37,3 +37,26 @@ export async function runTicketsWrittenHooks(tx: IngestTx, ticketIds: number[]):
   if (ticketIds.length === 0) return;
   for (const hook of [...ticketsWrittenHooks]) await hook(tx, ticketIds);
 }
+
+/**
+ * Called inside the batch's transaction just before tickets are deleted (a source
+ * reported them deleted), with their ids: the rows are still there to read.
+ */
+export type TicketsDeletingHook = (tx: IngestTx, ticketIds: number[]) => Promise<void>;
+
+const ticketsDeletingHooks: TicketsDeletingHook[] = [];
+
+/** Registers a hook run before tickets are deleted. Returns a function that unregisters it. */
+export function onTicketsDeleting(hook: TicketsDeletingHook): () => void {
+  ticketsDeletingHooks.push(hook);
+  return () => {
+    const at = ticketsDeletingHooks.indexOf(hook);
+    if (at >= 0) ticketsDeletingHooks.splice(at, 1);
+  };
+}
+
+/** Runs the registered deletion hooks in registration order. */
+export async function runTicketsDeletingHooks(tx: IngestTx, ticketIds: number[]): Promise<void> {
+  if (ticketIds.length === 0) return;
+  for (const hook of [...ticketsDeletingHooks]) await hook(tx, ticketIds);
+}

@@ -24,7 +24,8 @@ function fixture(name: string): string {
 async function importFile(args: string[]): Promise<{ summary: ImportSummary; lines: string[] }> {
   const lines: string[] = [];
   const progress = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
-  const summary = await runImport(parseImportArgs(args), db, { out: (line) => lines.push(line), progress });
+  const withRejects = args.includes('--rejects') ? args : [...args, '--rejects', `${args[0]}.rejects.csv`];
+  const summary = await runImport(parseImportArgs(withRejects), db, { out: (line) => lines.push(line), progress });
   return { summary, lines };
 }
 
@@ -66,14 +67,18 @@ describe('Zendesk ticket JSON (Incremental Export)', () => {
   it('imports tickets, creates the agents, groups and requesters they name, and rejects the rest', async () => {
     const file = fixture('zendesk-tickets.ndjson');
     const { summary, lines } = await importFile([file, '--format', 'zendesk']);
-    // 8 lines: tickets 1001, 1002, 1003, 1004 (deleted), 1005 (solved, no metric_set),
-    // a page with 1006 and 1007, a cut-off line, and 1009 (unknown channel): 9 rows.
-    expect(summary).toMatchObject({ read: 9, created: 5, updated: 0, unchanged: 0, rejected: 4 });
+    // 8 lines: tickets 1001, 1002, 1003, 1004 (deleted: skipped), 1005 (solved, no
+    // metric_set: imported, solved at updated_at), a page with 1006 and 1007, a cut-off
+    // line, and 1009 (unknown channel): 9 rows, 6 tickets, 1 deletion, 2 rejects.
+    expect(summary).toMatchObject({ read: 9, created: 6, updated: 0, unchanged: 0, rejected: 2, deleted: 1, removed: 0 });
     // Ratings: 1001 good, 1003 bad (1002 only offered).
     expect(summary.feedback).toEqual({ created: 2, updated: 0, unchanged: 0, rejected: 0 });
-    // Groups 360001, 360002; agents 9001, 9002; requesters 501, 502, 504, 505; types incident, question.
-    expect(summary.entitiesCreated).toEqual({ teams: 2, agents: 2, customers: 4, categories: 2 });
-    expect(lines[0]).toMatch(/^read 9, created 5, updated 0, unchanged 0, rejected 4 in /);
+    // Groups 360001, 360002; agents 9001, 9002; requesters 501, 502, 503, 504, 505; types incident, question.
+    expect(summary.entitiesCreated).toEqual({ teams: 2, agents: 2, customers: 5, categories: 2 });
+    expect(lines[0]).toMatch(/^read 9, created 6, updated 0, unchanged 0, rejected 2 in /);
+    // No metric set: solved at updated_at (12:00), first response and replies unknown.
+    expect(await ticket('zendesk:1005')).toMatchObject({ status: 'SOLVED', solvedAt: new Date('2024-03-05T12:00:00Z'), firstResponseAt: null, agentReplies: 0 });
+    expect(await ticket('zendesk:1004')).toBeUndefined();
 
     expect(await ticket('zendesk:1001')).toEqual({
       subject: 'Printer on fire',
@@ -106,17 +111,15 @@ describe('Zendesk ticket JSON (Incremental Export)', () => {
     expect(await ticket('zendesk:1007')).toMatchObject({ channel: 'API', status: 'NEW' });
 
     expect(rejects(file).map((r) => [r.line, r.reason])).toEqual([
-      ['4', 'the ticket was deleted in Zendesk'],
-      ['5', 'a solved ticket without metric_set.solved_at: export with include=metric_sets'],
       ['7', expect.stringMatching(/^not valid JSON/)],
-      ['8', 'unknown via.channel "carrier_pigeon"'],
+      ['8', 'unknown via.channel "carrier_pigeon"; map it with --map channel="carrier_pigeon"=<VALUE> or a mapping file\'s "values"'],
     ]);
   });
 
   it('re-imports without changing a byte', async () => {
     const before = await tableChecksums(db);
     const { summary } = await importFile([fixture('zendesk-tickets.ndjson'), '--format', 'zendesk']);
-    expect(summary).toMatchObject({ read: 9, created: 0, updated: 0, unchanged: 5, rejected: 4 });
+    expect(summary).toMatchObject({ read: 9, created: 0, updated: 0, unchanged: 6, rejected: 2 });
     expect(summary.feedback).toEqual({ created: 0, updated: 0, unchanged: 2, rejected: 0 });
     expect(await tableChecksums(db)).toEqual(before);
   });
@@ -151,7 +154,7 @@ describe('Zendesk CSV export', () => {
       createdAt: new Date('2024-03-31T01:30:00Z'),
       firstResponseAt: new Date('2024-03-31T01:40:00Z'),
     });
-    expect(rejects(file).map((r) => [r.Id, r.reason])).toEqual([['2004', 'unknown Via "Fax"']]);
+    expect(rejects(file).map((r) => [r.Id, r.reason])).toEqual([['2004', 'unknown Via "Fax"; map it with --map channel="Fax"=<VALUE> or a mapping file\'s "values"']]);
   });
 });
 
@@ -192,7 +195,7 @@ describe('Freshdesk ticket CSV export', () => {
       firstResponseAt: new Date('2024-04-03T15:15:00Z'),
     });
     expect(rejects(file).map((r) => [r['Ticket ID'], r.reason])).toEqual([
-      ['304', 'unknown Status "In Review"'],
+      ['304', 'unknown Status "In Review"; map it with --map status="In Review"=<VALUE> or a mapping file\'s "values"'],
       ['305', 'solvedAt: solve at 2024-04-04T09:00:00.000Z is before the ticket was created (2024-04-04T10:00:00.000Z)'],
     ]);
   });
@@ -301,7 +304,7 @@ describe('generic CSV with a mapping', () => {
     expect(count.n).toBe(1200);
   });
 
-  it('applies a ticket that appears twice in order: the later row wins', async () => {
+  it('collapses a ticket that appears twice in a batch: the later row wins', async () => {
     const twice = join(dir, 'twice.csv');
     writeFileSync(
       twice,
@@ -312,7 +315,8 @@ describe('generic CSV with a mapping', () => {
       ].join('\n'),
     );
     const { summary } = await importFile([twice, '--format', 'csv', '--mapping', mapFile]);
-    expect(summary).toMatchObject({ read: 2, created: 1, updated: 1, rejected: 0 });
+    // One write: the first row is superseded before anything is stored.
+    expect(summary).toMatchObject({ read: 2, created: 1, updated: 0, rejected: 0, superseded: 1 });
     expect(await ticket('shop:7')).toMatchObject({ subject: 'Dann', status: 'SOLVED' });
     expect(existsSync(`${twice}.rejects.csv`)).toBe(false);
   });

@@ -56,8 +56,11 @@ const ENTITY_FIELDS = [
 /** Survey scores carried by the row (one response of that kind per ticket). */
 const SCORES = ['csat', 'nps', 'ces'] as const;
 
+/** Timestamp fields whose time of day may come from a column of its own (`createdAt.time`). */
+const TIME_PARTS = ['createdAt.time', 'firstResponseAt.time', 'solvedAt.time', 'closedAt.time', 'feedback.createdAt.time'] as const;
+
 /** Every field a mapping may name. */
-export const MAPPING_FIELDS = [...TICKET_FIELDS, ...REFERENCES, ...ENTITY_FIELDS, ...SCORES, 'feedback.createdAt', 'feedback.comment'] as const;
+export const MAPPING_FIELDS = [...TICKET_FIELDS, ...REFERENCES, ...ENTITY_FIELDS, ...SCORES, 'feedback.createdAt', 'feedback.comment', ...TIME_PARTS] as const;
 
 /** A field a column can feed. */
 export type MappingField = (typeof MAPPING_FIELDS)[number];
@@ -78,8 +81,10 @@ export interface CsvMapping {
   idPrefix?: string;
   /** Separator of the tags column (default ","). */
   tagSeparator?: string;
-  /** CSV field delimiter (default ","). */
+  /** CSV field delimiter (default: detected from the header line). */
   delimiter?: string;
+  /** Cell values that mean "empty" besides the empty cell (e.g. "?", "N/A", "-"); matched after trimming, ignoring case. */
+  nullValues?: string[];
 }
 
 const isField = (value: unknown): value is MappingField => typeof value === 'string' && (MAPPING_FIELDS as readonly string[]).includes(value);
@@ -115,7 +120,7 @@ export function checkMapping(raw: unknown): CsvMapping {
     throw new Error('mapping: expected an object with "columns": { "<column>": "<field>" }');
   }
   const mapping = raw as CsvMapping;
-  const known = ['$comment', 'columns', 'dateFormat', 'timeZone', 'values', 'defaults', 'idPrefix', 'tagSeparator', 'delimiter'];
+  const known = ['$comment', 'columns', 'dateFormat', 'timeZone', 'values', 'defaults', 'idPrefix', 'tagSeparator', 'delimiter', 'nullValues'];
   for (const key of Object.keys(mapping)) {
     if (!known.includes(key)) throw new Error(`mapping: unknown key "${key}"; known keys are ${known.join(', ')}`);
   }
@@ -131,6 +136,13 @@ export function checkMapping(raw: unknown): CsvMapping {
   }
   for (const required of ['channel', 'status'] as const) {
     if (!fed.has(required) && !mapping.defaults?.[required]) throw new Error(`mapping: no column maps to ${required} and defaults.${required} is not set`);
+  }
+  if (mapping.nullValues !== undefined && (!Array.isArray(mapping.nullValues) || mapping.nullValues.some((v) => typeof v !== 'string'))) {
+    throw new Error('mapping: nullValues must be a list of strings, e.g. ["?", "N/A"]');
+  }
+  for (const part of TIME_PARTS) {
+    const date = part.slice(0, -'.time'.length);
+    if (fed.has(part) && !fed.has(date as MappingField)) throw new Error(`mapping: a column maps to ${part} but none to ${date}`);
   }
   checkZone(mapping.timeZone ?? 'UTC');
   checkValueMap(Channel, mapping.values?.channel, 'channel');
@@ -159,13 +171,21 @@ export function mappingConverter(mapping: CsvMapping): (line: number, row: Origi
     for (const field of Array.isArray(target) ? target : [target]) if (!source.has(field)) source.set(field, column);
   }
 
+  const nulls = new Set((mapping.nullValues ?? []).map((v) => v.trim().toLowerCase()));
   return (line, row) => {
     const get = (field: MappingField): string | null => {
       const column = source.get(field);
-      return column === undefined ? null : cell(row[column]);
+      const value = column === undefined ? null : cell(row[column]);
+      return value !== null && nulls.has(value.toLowerCase()) ? null : value;
     };
     const where = (field: MappingField): string => `column "${source.get(field)}"`;
-    const date = (field: MappingField): Date | null => parseTimestamp(get(field), zone, where(field), mapping.dateFormat);
+    const date = (field: MappingField): Date | null => {
+      // A date column and a time column are read as one "date time" text.
+      const day = get(field);
+      const time = source.has(`${field}.time` as MappingField) ? get(`${field}.time` as MappingField) : null;
+      const what = time === null ? where(field) : `${where(field)} + ${where(`${field}.time` as MappingField)}`;
+      return parseTimestamp(day !== null && time !== null ? `${day} ${time}` : day, zone, what, mapping.dateFormat);
+    };
     const enumValue = <T extends string>(field: 'channel' | 'priority' | 'status', map: Record<string, T>): T | null => {
       const text = get(field);
       if (text === null) return (mapping.defaults?.[field] as T | undefined) ?? null;

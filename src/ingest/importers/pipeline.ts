@@ -12,13 +12,16 @@ import {
   upsertTicketsIn,
 } from '../upsert.ts';
 import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
-import { isUnreadable, type ImportRecord, type ImportSource, type OriginalRow } from './record.ts';
+import { deleteTicketsIn } from '../delete.ts';
+import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow } from './record.ts';
 
 // Runs a source through the engine batch by batch. Each batch is one transaction:
 // first the agents, teams, customers and categories the rows name that do not exist
 // yet, then the tickets, then their survey responses, all through the same upsert
 // functions as the GraphQL mutations, in their partial mode: rows that fail
-// validation are reported, the others are written.
+// validation are reported, the others are written. Within a batch the last row of a
+// ticket wins (an export with one row per update collapses to its final state without
+// a transaction per repeated id), and tickets the source reports deleted are removed.
 
 /** Counts for one kind of row. */
 export interface Counts {
@@ -36,6 +39,12 @@ export interface ImportSummary extends Counts {
   feedback: Counts;
   /** Entities the importer created because the rows named them and they did not exist. */
   entitiesCreated: { teams: number; agents: number; customers: number; categories: number };
+  /** Rows reporting a deleted ticket (skipped; the ticket is removed if stored). */
+  deleted: number;
+  /** Stored tickets removed because the source reported them deleted. */
+  removed: number;
+  /** Rows replaced by a later row of the same ticket in the same batch (last row wins). */
+  superseded: number;
 }
 
 /** Options of an import run. */
@@ -54,7 +63,15 @@ const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, rejected: 0 
 
 /** An empty summary. */
 export function emptySummary(): ImportSummary {
-  return { read: 0, ...zero(), feedback: zero(), entitiesCreated: { teams: 0, agents: 0, customers: 0, categories: 0 } };
+  return {
+    read: 0,
+    ...zero(),
+    feedback: zero(),
+    entitiesCreated: { teams: 0, agents: 0, customers: 0, categories: 0 },
+    deleted: 0,
+    removed: 0,
+    superseded: 0,
+  };
 }
 
 const describe = (e: RowError): string => `${e.field}: ${e.message}`;
@@ -66,31 +83,42 @@ function addReason<K>(reasons: Map<K, string[]>, key: K, reason: string): void {
   else reasons.set(key, [reason]);
 }
 
-/** First row of each externalId among the records' entities of one kind. */
-function distinct<T extends { externalId: string }>(lists: T[][]): T[] {
+/**
+ * One row per externalId among the records' entities of one kind: the last one the
+ * source knows the details of (see ImportRecord.known), else the first named.
+ */
+function distinct<T extends { externalId: string }>(records: readonly ImportRecord[], kind: RefKind, list: (r: ImportRecord) => T[]): T[] {
   const seen = new Map<string, T>();
-  for (const list of lists) for (const item of list) if (!seen.has(item.externalId)) seen.set(item.externalId, item);
+  for (const record of records) {
+    for (const item of list(record)) {
+      if (!seen.has(item.externalId) || record.known.has(`${kind}:${item.externalId}`)) seen.set(item.externalId, item);
+    }
+  }
   return [...seen.values()];
 }
 
 /**
  * Creates the entities the batch names that are not stored yet. Existing ones are left
- * as they are: an export row is not the place to rename an agent. Returns why an
+ * as they are (an export row is not the place to rename an agent), unless the source
+ * sent its own record of the entity (Zendesk's side-loaded users and groups), which
+ * updates the stored one. Returns why an
  * entity could not be created, by kind and externalId, to explain the tickets that
  * then name an unknown entity.
  */
 async function createMissingEntities(tx: IngestTx, records: readonly ImportRecord[], summary: ImportSummary): Promise<Map<string, string>> {
   const wanted = {
-    Team: distinct(records.map((r) => r.teams)),
-    Category: distinct(records.map((r) => r.categories)),
-    Agent: distinct(records.map((r) => r.agents)),
-    Customer: distinct(records.map((r) => r.customers)),
+    Team: distinct(records, 'Team', (r) => r.teams),
+    Category: distinct(records, 'Category', (r) => r.categories),
+    Agent: distinct(records, 'Agent', (r) => r.agents),
+    Customer: distinct(records, 'Customer', (r) => r.customers),
   };
+  const known = new Set(records.flatMap((r) => [...r.known]));
   const stored = await resolveExternalIds(
     tx,
     new Map<RefKind, Set<string>>(Object.entries(wanted).map(([kind, rows]) => [kind as RefKind, new Set(rows.map((r) => r.externalId))])),
   );
-  const missing = <T extends { externalId: string }>(kind: RefKind, rows: T[]): T[] => rows.filter((r) => !stored.get(kind)?.has(r.externalId));
+  const missing = <T extends { externalId: string }>(kind: RefKind, rows: T[]): T[] =>
+    rows.filter((r) => !stored.get(kind)?.has(r.externalId) || known.has(`${kind}:${r.externalId}`));
   const failures = new Map<string, string>();
   const note = (kind: RefKind, rows: readonly { externalId: string }[], result: PartialUpsertResult): number => {
     for (const e of result.rejected) if (e.index !== null) failures.set(`${kind}:${rows[e.index].externalId}`, describe(e));
@@ -116,7 +144,7 @@ const REF_KIND_BY_FIELD: Record<string, RefKind> = {
 };
 
 /** Writes one batch in one transaction and adds its counts to the summary. */
-async function writeBatch(db: Database, records: ImportRecord[], options: ImportOptions, total: ImportSummary): Promise<void> {
+async function writeBatch(db: Database, records: ImportRecord[], deletions: DeletedRow[], options: ImportOptions, total: ImportSummary): Promise<void> {
   const batch = emptySummary();
   const rejects: { original: OriginalRow; reason: string }[] = [];
   // Rows that break a rule of their own are rejected before anything is written for
@@ -132,6 +160,7 @@ async function writeBatch(db: Database, records: ImportRecord[], options: Import
     ? inRolledBackTransaction
     : <T>(d: Database, work: (tx: IngestTx) => Promise<T>) => d.driver.transaction(work);
   await transaction(db, async (tx) => {
+    batch.removed = await deleteTicketsIn(tx, deletions.map((d) => d.deletedExternalId));
     const failures = await createMissingEntities(tx, records, batch);
 
     const tickets = await upsertTicketsIn(tx, records.map((r) => r.ticket), 'partial');
@@ -175,6 +204,7 @@ async function writeBatch(db: Database, records: ImportRecord[], options: Import
   total.updated += batch.updated;
   total.unchanged += batch.unchanged;
   total.rejected += batch.rejected;
+  total.removed += batch.removed;
   for (const key of ['created', 'updated', 'unchanged', 'rejected'] as const) total.feedback[key] += batch.feedback[key];
   for (const key of ['teams', 'agents', 'customers', 'categories'] as const) total.entitiesCreated[key] += batch.entitiesCreated[key];
   for (const { original, reason } of rejects) await options.onReject?.(original, reason);
@@ -183,8 +213,9 @@ async function writeBatch(db: Database, records: ImportRecord[], options: Import
 /**
  * Imports a source: reads it row by row, writes batches of `batchSize` rows, reports
  * rows that cannot be read or fail validation through `onReject`, and returns the
- * totals. A ticket that appears twice is written in order: the later row starts a new
- * batch, so it updates what the earlier one wrote.
+ * totals. A ticket that appears twice in a batch is written once, as its last row
+ * says (the earlier row counts as superseded); a later batch updates what an earlier
+ * one wrote, so across the file the last row wins too.
  */
 export async function importSource(db: Database, source: ImportSource, options: ImportOptions = {}): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? MAX_BATCH_ROWS;
@@ -192,19 +223,20 @@ export async function importSource(db: Database, source: ImportSource, options: 
     throw new Error(`batch size must be a whole number from 1 to ${MAX_BATCH_ROWS}; got ${batchSize}`);
   }
   const summary = emptySummary();
-  let batch: ImportRecord[] = [];
-  let ids = new Set<string>();
+  // Latest row per ticket of the batch being filled, in first-seen order.
+  let batch = new Map<string, ImportRecord | DeletedRow>();
   // The next batch is read and converted while the previous one is being written;
   // writes stay strictly one after the other, in file order.
   let writing: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
-    const ready = batch;
-    batch = [];
-    ids = new Set();
+    const ready = [...batch.values()];
+    batch = new Map();
     await writing;
     options.onBatch?.(summary);
     if (ready.length === 0) return;
-    writing = writeBatch(db, ready, options, summary);
+    const records = ready.filter((r): r is ImportRecord => !isDeleted(r));
+    const deletions = ready.filter(isDeleted);
+    writing = writeBatch(db, records, deletions, options, summary);
     // Marks the rejection as handled until it is awaited at the next flush.
     writing.catch(() => undefined);
   };
@@ -215,10 +247,15 @@ export async function importSource(db: Database, source: ImportSource, options: 
       await options.onReject?.(row.original, row.error);
       continue;
     }
-    if (ids.has(row.ticket.externalId)) await flush();
-    batch.push(row);
-    ids.add(row.ticket.externalId);
-    if (batch.length >= batchSize) await flush();
+    const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
+    if (isDeleted(row)) summary.deleted += 1;
+    if (batch.has(id)) {
+      summary.superseded += 1;
+      // Re-inserted at the end: Map order is insertion order, and the row is the latest.
+      batch.delete(id);
+    }
+    batch.set(id, row);
+    if (batch.size >= batchSize) await flush();
   }
   await flush();
   await writing;

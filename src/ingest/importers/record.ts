@@ -18,6 +18,12 @@ export interface ImportRecord {
   customers: CustomerInput[];
   categories: CategoryInput[];
   feedback: FeedbackInput[];
+  /**
+   * `<kind>:<externalId>` of the entities whose details come from the source's own
+   * records of them (Zendesk's side-loaded users and groups, Freshdesk's requester):
+   * these are updated when stored with other values, the others only created if missing.
+   */
+  known: Set<string>;
 }
 
 /** A source row that could not be turned into inputs (unknown value, bad date…). */
@@ -27,13 +33,32 @@ export interface UnreadableRow {
   error: string;
 }
 
+/** A ticket the source reports as deleted: removed from the database if stored. */
+export interface DeletedRow {
+  line: number;
+  original: OriginalRow;
+  deletedExternalId: string;
+}
+
 /** What a source yields for each row. */
-export type SourceRow = ImportRecord | UnreadableRow;
+export type SourceRow = ImportRecord | UnreadableRow | DeletedRow;
 
 /** True when the row could not be converted. */
 export function isUnreadable(row: SourceRow): row is UnreadableRow {
   return 'error' in row;
 }
+
+/** True when the row reports a deleted ticket. */
+export function isDeleted(row: SourceRow): row is DeletedRow {
+  return 'deletedExternalId' in row;
+}
+
+/**
+ * Called once with the header and the first rows (up to SAMPLE_ROWS) before any row is
+ * converted: the place to check required columns and detect formats. An error thrown
+ * here stops the import before anything is written.
+ */
+export type PrepareSource = (columns: string[], sample: readonly OriginalRow[]) => void;
 
 /** A streamed source: its rows, the columns of the rejects file, and bytes read so far. */
 export interface ImportSource {
@@ -58,9 +83,10 @@ export function unreadableRow(line: number, original: OriginalRow, error: unknow
 /** The entities a row names, under the ids the importer gives them, and what it knows of them. */
 export interface RowEntities {
   category?: { id: string; name: string } | null;
-  team?: { id: string; name: string } | null;
-  agent?: { id: string; name: string; email?: string | null } | null;
-  customer?: { id: string; name: string | null; email?: string | null; organization?: string | null } | null;
+  /** `known`: the details come from the source's own record of the entity (see ImportRecord.known). */
+  team?: { id: string; name: string; known?: boolean } | null;
+  agent?: { id: string; name: string; email?: string | null; known?: boolean } | null;
+  customer?: { id: string; name: string | null; email?: string | null; organization?: string | null; known?: boolean } | null;
 }
 
 /** Points the record's ticket at the entities it names and lists them for creation if missing. */
@@ -74,20 +100,23 @@ export function attachEntities(out: ImportRecord, entities: RowEntities): void {
   if (team) {
     ticket.teamExternalId = team.id;
     out.teams.push({ externalId: team.id, name: team.name });
+    if (team.known) out.known.add(`Team:${team.id}`);
   }
   if (agent) {
     ticket.assigneeExternalId = agent.id;
     out.agents.push({ externalId: agent.id, name: agent.name, email: agent.email });
+    if (agent.known) out.known.add(`Agent:${agent.id}`);
   }
   if (customer) {
     ticket.customerExternalId = customer.id;
     out.customers.push({ externalId: customer.id, name: customer.name, email: customer.email, organization: customer.organization });
+    if (customer.known) out.known.add(`Customer:${customer.id}`);
   }
 }
 
 /** An empty record with just a ticket, for the converters to fill. */
 export function emptyRecord(line: number, original: OriginalRow, ticket: TicketInput): ImportRecord {
-  return { line, original, ticket, teams: [], agents: [], customers: [], categories: [], feedback: [] };
+  return { line, original, ticket, teams: [], agents: [], customers: [], categories: [], feedback: [], known: new Set() };
 }
 
 /** Trimmed cell value, or null when empty. */
@@ -129,7 +158,11 @@ export function parseTimestamp(value: unknown, zone: string, what: string, forma
   const options = { zone, setZone: true };
   let parsed: DateTime | null = null;
   if (format) {
-    parsed = DateTime.fromFormat(text, format, options);
+    // Several alternatives may be given, joined by " || " (see importers/dates.ts).
+    for (const candidate of format.split(' || ')) {
+      parsed = DateTime.fromFormat(text, candidate, options);
+      if (parsed.isValid) break;
+    }
   } else {
     parsed = DateTime.fromISO(text, options);
     for (const candidate of COMMON_FORMATS) {
@@ -137,7 +170,7 @@ export function parseTimestamp(value: unknown, zone: string, what: string, forma
       parsed = DateTime.fromFormat(text, candidate, options);
     }
   }
-  if (!parsed.isValid) {
+  if (!parsed?.isValid) {
     throw new RowProblem(`${what} "${text}" is not a date-time${format ? ` in the format "${format}"` : ''}`);
   }
   return parsed.toJSDate();
@@ -173,4 +206,60 @@ export function mapValue<T extends string>(map: Readonly<Record<string, T>>, val
   const found = map[slug(value)];
   if (found === undefined) throw new RowProblem(`unknown ${what} "${value}"`);
   return found;
+}
+
+/**
+ * Reads a duration in hours as help desks write it: decimal hours ("1.25") or
+ * `h:mm[:ss]` with any number of hours ("02:05:11", "64:00:00"). Returns seconds, or
+ * null when empty.
+ */
+export function parseHours(value: unknown, what: string): number | null {
+  const text = cell(value);
+  if (text === null) return null;
+  const clock = /^(\d+):([0-5]\d)(?::([0-5]\d))?$/.exec(text);
+  if (clock) return Number(clock[1]) * 3600 + Number(clock[2]) * 60 + Number(clock[3] ?? 0);
+  const hours = Number(text.replace(',', '.'));
+  if (!Number.isFinite(hours) || hours < 0) throw new RowProblem(`${what} "${text}" is neither hours (1.5) nor a duration (hh:mm:ss)`);
+  return Math.round(hours * 3600);
+}
+
+/** `seconds` after `start`, or null. */
+export function addSeconds(start: Date, seconds: number | null): Date | null {
+  return seconds === null ? null : new Date(start.getTime() + seconds * 1000);
+}
+
+/** Per-field overrides of source values (`--map status="Waiting on X"=PENDING`, or a mapping file's `values`), by slug. */
+export type ValueOverrides = Partial<Record<string, Record<string, string>>>;
+
+/** Looks a value up in the overrides first, then in the source's own table. */
+export function mapValueWith<T extends string>(
+  overrides: ValueOverrides | undefined,
+  field: string,
+  map: Readonly<Record<string, T>>,
+  value: string,
+  what: string,
+  hint: string,
+): T {
+  const override = overrides?.[field]?.[slug(value)];
+  if (override !== undefined) return override as T;
+  const found = map[slug(value)];
+  if (found === undefined) throw new RowProblem(`unknown ${what} "${value}"; ${hint}`);
+  return found;
+}
+
+/** How a help-desk export is read beyond its fixed format: zone, value overrides, defaults. */
+export interface VendorOptions {
+  /** IANA zone of timestamps without an offset. */
+  zone: string;
+  /** Source value → our value, per field (channel, priority, status, csat), by slug. */
+  overrides?: ValueOverrides;
+  /** Values for a field the file lacks or leaves empty (only when asked for: never guessed). */
+  defaults?: Partial<Record<'channel' | 'priority' | 'status', string>>;
+  /** Luxon format of the timestamps; absent: detected. */
+  dateFormat?: string;
+}
+
+/** The hint of an unknown value: how to map it on the command line. */
+export function mapHint(field: string, value: string): string {
+  return `map it with --map ${field}="${value}"=<VALUE> or a mapping file's "values"`;
 }
