@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
@@ -111,6 +111,23 @@ function withoutSuggestions(error: GraphQLError, production: boolean): GraphQLEr
 }
 
 /**
+ * In production, removes graphql-js' suggestions from validation errors too (a literal
+ * enum value such as `channels: [EMAL]` is checked there, before any masking runs).
+ */
+function useNoSuggestions(production: boolean): Plugin {
+  return {
+    onValidate() {
+      if (!production) return undefined;
+      return ({ result, setResult }) => {
+        if (result.some((error) => error.message.includes('Did you mean'))) {
+          setResult(result.map((error) => withoutSuggestions(error, true)));
+        }
+      };
+    },
+  };
+}
+
+/**
  * Every error a client sees gets a stable code; a cancelled statement becomes
  * QUERY_TIMEOUT; an unexpected one is logged with the request id, which the client
  * also receives, and its message is masked in production.
@@ -166,7 +183,6 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
-  let migrationsApplied = false;
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
     maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
@@ -241,9 +257,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             }
             try {
               await db.ping(HEALTH_TIMEOUT_MS);
-              // Applied migrations stay applied: once all are there, the table is not read again.
-              migrationsApplied ||= (await readiness(db, migrations)).ready;
-              const state = migrationsApplied ? { ready: true, pending: [] } : await readiness(db, migrations);
+              const state = await readiness(db, migrations);
               endResponse(
                 state.ready
                   ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
@@ -266,6 +280,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
+      useNoSuggestions(!graphiql),
       useIntrospection(graphiql),
       useAccessPolicy(),
       useCostLimit(config.queryCostLimit),
