@@ -1,3 +1,4 @@
+import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
@@ -280,6 +281,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
+      useAnalyticsPaths(),
       useExports({ db, logger: options.logger }),
       {
         onDispose: () => (options.rateLimiter ? undefined : limiter.close()),
