@@ -18,6 +18,7 @@ import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
 import { renderGraphiQLPage } from './static/graphiql.ts';
+import { useTrustedDocuments } from './static/persisted.ts';
 import { useExports } from './exports/http.ts';
 import { useCostLimit } from './auth/cost.ts';
 import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
@@ -35,7 +36,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -75,6 +76,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   queryCostLimit: 200_000,
   graphiql: false,
+  trustedDocumentsOnly: false,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -269,6 +271,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         graphiql,
         logger: options.logger,
       }),
+      // The dashboard's published documents, by hash; optionally the only ones allowed.
+      ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
       useIntrospection(graphiql),
