@@ -34,12 +34,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 // Data responses may not load anything; GraphiQL's page loads its scripts and styles.
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-// GraphiQL's page loads its bundle from unpkg, fetches its editor workers from there and
-// starts them from blob: URLs; the page CSP allows exactly that.
+// The dashboard and GraphiQL load everything from this server (src/static/): scripts and
+// workers only from 'self'; inline styles (the editor and charts set them) and data: images
+// and fonts are allowed; nothing else.
 const PAGE_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
-  "img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self' https://unpkg.com; " +
-  "worker-src 'self' blob:; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 function errorResponse(fetchAPI: { Response: typeof Response }, error: GraphQLError, status: number, headers: Record<string, string> = {}): Response {
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }), {

@@ -6,9 +6,18 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import { measureAt } from '../analytics/registry.ts';
 import type { MetricsGroupResult, MetricValues, SeriesBucket } from '../analytics/engine.ts';
 import { badInput, userError } from '../errors.ts';
-import { Prisma, type Target } from '../generated/prisma/client.ts';
+import { Prisma, type Scorecard, type Target } from '../generated/prisma/client.ts';
 import type { AmountUnit } from '../monitoring/amounts.ts';
 import { originOf, tagOrigin, type Locator, type MetricsCall, type MetricsOrigin } from '../monitoring/origins.ts';
+import {
+  readServiceScore,
+  storedComponents,
+  validateScorecard,
+  type ComponentInputValue,
+  type ComponentReading,
+  type ScorecardComponent,
+  type ServiceScore,
+} from '../monitoring/scorecards.ts';
 import { readTargets, targetAttainment, validateTarget, type TargetReading } from '../monitoring/targets.ts';
 import { MetricsBucketRef, MetricsGroupRef, MetricsRef, GranularityEnum } from './analytics.ts';
 import { builder } from './builder.ts';
@@ -387,5 +396,132 @@ builder.mutationFields((t) => ({
         return count === 1;
       });
     },
+  }),
+}));
+
+// ---------------------------------------------------------------------------
+// Scorecards and serviceScore
+
+const ScorecardComponentInput = builder.inputType('ScorecardComponentInput', {
+  description:
+    'One component: a metric, its weight in percent, and the values that score 100 (best, the target) and 0 (worst); points are linear in between and clamped. Durations take seconds, a unit, or an ISO duration; rates a fraction 0..1 (or unit PERCENT).',
+  fields: (t) => ({
+    metric: t.string({ required: true, description: 'A dotted Metrics path, e.g. resolutionTime.median, firstContactResolutionRate, csat.score.' }),
+    weight: t.float({ required: true, description: 'Weight in percent; the weights of a scorecard sum to 100.' }),
+    best: t.float({ description: 'The value scoring 100 (the target), in unit. Give this or bestDuration.' }),
+    bestDuration: t.field({ type: 'Duration', description: 'The value scoring 100 for a duration metric, e.g. PT4H.' }),
+    worst: t.float({ description: 'The value scoring 0, in unit. Give this or worstDuration.' }),
+    worstDuration: t.field({ type: 'Duration', description: 'The value scoring 0 for a duration metric, e.g. PT72H.' }),
+    unit: t.field({ type: AmountUnitEnum, description: 'The unit of best and worst (default the metric’s own unit).' }),
+  }),
+});
+
+const ScorecardInput = builder.inputType('ScorecardInput', {
+  description: 'A weighted service scorecard.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique name; upsertScorecard replaces the scorecard of this name.' }),
+    components: t.field({ type: [ScorecardComponentInput], required: true, description: '1 to 20 components whose weights sum to 100.' }),
+  }),
+});
+
+const ScorecardComponentRef = builder.objectRef<ScorecardComponent>('ScorecardComponent').implement({
+  description: 'A stored component, best and worst in the metric’s own unit.',
+  fields: (t) => ({
+    metric: t.exposeString('metric', { description: 'The dotted Metrics path.' }),
+    weight: t.exposeFloat('weight', { description: 'Weight in percent.' }),
+    best: t.exposeFloat('best', { description: 'The value scoring 100, in the metric’s unit.' }),
+    worst: t.exposeFloat('worst', { description: 'The value scoring 0, in the metric’s unit.' }),
+    unit: t.string({ description: 'The metric’s unit, from the registry.', resolve: (c) => measureAt(c.metric)?.leaf.unit ?? 'unknown' }),
+  }),
+});
+
+/** A weighted service scorecard. */
+export const ScorecardRef = builder.prismaNode('Scorecard', {
+  id: { field: 'id' },
+  nullable: true,
+  description:
+    'A weighted service scorecard: each component scores 0..100, linear between its worst (0) and best (100) value and clamped; the score is the weighted mean (weights sum to 100).',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Unique name.' }),
+    components: t.field({ type: [ScorecardComponentRef], description: 'The components, in the order given.', resolve: (card) => storedComponents(card) }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the scorecard last changed.' }),
+  }),
+});
+
+const ComponentReadingRef = builder.objectRef<ComponentReading>('ServiceScoreComponent').implement({
+  description: 'One component of a service score here: its metric’s value, its points and what they add to the score.',
+  fields: (t) => ({
+    metric: t.exposeString('metric', { description: 'The dotted Metrics path.' }),
+    weight: t.exposeFloat('weight', { description: 'Weight in percent.' }),
+    best: t.exposeFloat('best', { description: 'The value scoring 100, in the metric’s unit.' }),
+    worst: t.exposeFloat('worst', { description: 'The value scoring 0, in the metric’s unit.' }),
+    value: t.float({ nullable: true, description: 'The metric here, in its unit; null without data.', resolve: (c) => c.value }),
+    points: t.float({ nullable: true, description: '0..100: (value − worst) / (best − worst) × 100, clamped; null without data.', resolve: (c) => c.points }),
+    weightedPoints: t.float({ nullable: true, description: 'weight × points / 100: this component’s share of the score.', resolve: (c) => c.weighted }),
+  }),
+});
+
+const ServiceScoreRef = builder.objectRef<ServiceScore>('ServiceScore').implement({
+  description: 'A scorecard applied to these metrics: the score 0..100 and each component’s value and points, so a score can be explained.',
+  fields: (t) => ({
+    scorecard: t.field({ type: ScorecardRef, description: 'The scorecard.', resolve: (s) => s.scorecard }),
+    score: t.float({
+      nullable: true,
+      description: 'Σ weight × points / 100, 0..100; null when a component has no data (see reason) — never scored as 0.',
+      resolve: (s) => s.score,
+    }),
+    reason: t.string({ nullable: true, description: 'Why score is null (the components without data); null when there is a score.', resolve: (s) => s.reason }),
+    components: t.field({ type: [ComponentReadingRef], description: 'Each component, in the scorecard’s order.', resolve: (s) => s.components }),
+  }),
+});
+
+/** A scorecard by name or by id, cached per request. */
+function findScorecard(ctx: Context, ref: string): Promise<Scorecard> {
+  return loaderFor(ctx, `monitoring:scorecard:${ref}`, async () => {
+    let id: number | null = null;
+    try {
+      id = decodeId(ref, 'Scorecard', 'scorecard');
+    } catch {
+      id = null;
+    }
+    const card = await ctx.db.prisma.scorecard.findFirst({ where: id === null ? { name: ref } : { OR: [{ id }, { name: ref }] } });
+    if (!card) throw userError('NOT_FOUND', `no scorecard named or with id "${ref}"; list them with { scorecards { id name } }`, { argument: 'scorecard' });
+    return card;
+  });
+}
+
+builder.objectField(MetricsRef, 'serviceScore', (t) =>
+  t.field({
+    type: ServiceScoreRef,
+    description:
+      'A weighted service score over these metrics’ range, bucket, group or entity and filter: each component’s metric computed by the engine (one SQL statement per scorecard for the whole read), scored 0..100 between its worst and best value, weighted.',
+    args: { scorecard: t.arg.string({ required: true, description: 'The scorecard’s name or id.' }) },
+    resolve: async (parent, args, ctx) => readServiceScore(requireOrigin(parent as object, 'serviceScore'), await findScorecard(ctx, args.scorecard)),
+  }),
+);
+
+builder.queryFields((t) => ({
+  scorecards: t.prismaField({
+    type: ['Scorecard'],
+    description: 'Every service scorecard, by name.',
+    resolve: (query, _root, _args, ctx) => ctx.db.prisma.scorecard.findMany({ ...query, orderBy: [{ name: 'asc' }] }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  upsertScorecard: t.prismaField({
+    type: 'Scorecard',
+    description: 'Creates the scorecard of this name, or replaces it (ADMIN). Weights must sum to 100; best and worst must differ.',
+    args: { input: t.arg({ type: ScorecardInput, required: true, description: 'The scorecard.' }) },
+    resolve: (query, _root, { input }, ctx) => {
+      const data = validateScorecard({ name: input.name, components: input.components as ComponentInputValue[] });
+      const components = data.components as unknown as Prisma.InputJsonValue;
+      return ctx.db.prisma.scorecard.upsert({ ...query, where: { name: data.name }, create: { name: data.name, components }, update: { components } });
+    },
+  }),
+  deleteScorecard: t.boolean({
+    description: 'Deletes a scorecard (ADMIN). True when it existed.',
+    args: { id: t.arg.id({ required: true, description: 'The scorecard.' }) },
+    resolve: async (_root, args, ctx) => (await ctx.db.prisma.scorecard.deleteMany({ where: { id: decodeId(args.id, 'Scorecard') } })).count === 1,
   }),
 }));
