@@ -1,6 +1,6 @@
 import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
-import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
@@ -18,6 +18,7 @@ import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
 import { renderGraphiQLPage } from './static/graphiql.ts';
+import { useTrustedDocuments } from './static/persisted.ts';
 import { useExports } from './exports/http.ts';
 import { useCostLimit } from './auth/cost.ts';
 import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
@@ -35,7 +36,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -77,6 +78,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   queryCostLimit: 200_000,
   graphiql: false,
+  trustedDocumentsOnly: false,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -113,6 +115,23 @@ function withoutSuggestions(error: GraphQLError, production: boolean): GraphQLEr
     path: error.path,
     extensions: error.extensions,
   });
+}
+
+/**
+ * In production, removes graphql-js' suggestions from validation errors too (a literal
+ * enum value such as `channels: [EMAL]` is checked there, before any masking runs).
+ */
+function useNoSuggestions(production: boolean): Plugin {
+  return {
+    onValidate() {
+      if (!production) return undefined;
+      return ({ result, setResult }) => {
+        if (result.some((error) => error.message.includes('Did you mean'))) {
+          setResult(result.map((error) => withoutSuggestions(error, true)));
+        }
+      };
+    },
+  };
 }
 
 /**
@@ -171,7 +190,6 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
-  let migrationsApplied = false;
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
     maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
@@ -248,9 +266,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             }
             try {
               await db.ping(HEALTH_TIMEOUT_MS);
-              // Applied migrations stay applied: once all are there, the table is not read again.
-              migrationsApplied ||= (await readiness(db, migrations)).ready;
-              const state = migrationsApplied ? { ready: true, pending: [] } : await readiness(db, migrations);
+              const state = await readiness(db, migrations);
               endResponse(
                 state.ready
                   ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
@@ -271,8 +287,11 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         graphiql,
         logger: options.logger,
       }),
+      // The dashboard's published documents, by hash; optionally the only ones allowed.
+      ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
+      useNoSuggestions(!graphiql),
       useIntrospection(graphiql),
       useAccessPolicy(),
       useCostLimit(config.queryCostLimit),
