@@ -218,12 +218,12 @@ describe('rollups against the raw path', () => {
       const { reports } = await withPaths(() =>
         computeSeries(db, { range, granularity: 'DAY', timeZone, scope: { teamIds: null }, measures: ['ticketsCreated'], now: NOW }),
       );
-      expect(reports).toEqual([{ call: 'series', paths: { created: 'raw' } }]);
+      expect(reports).toEqual([{ call: 'series', paths: { created: 'raw' }, timeDependent: false }]);
     }
     const { reports } = await withPaths(() =>
       computeSeries(db, { range, granularity: 'DAY', timeZone: 'Europe/Berlin', scope: { teamIds: null }, measures: ['ticketsCreated'], now: NOW }),
     );
-    expect(reports).toEqual([{ call: 'series', paths: { created: 'rollup' } }]);
+    expect(reports).toEqual([{ call: 'series', paths: { created: 'rollup' }, timeDependent: false }]);
   });
 
   it('gives percentiles from histograms within 1 % of percentile_cont, and exact ones with exact: true', async () => {
@@ -259,9 +259,9 @@ describe('rollups against the raw path', () => {
       metrics { ticketsCreated firstResponseTime { median } csat { score } } } }`;
     const approx = await client.query(q, { exact: false });
     expect(approx.errors).toBeUndefined();
-    expect(approx.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'rollup', feedback: 'rollup' } }]);
+    expect(approx.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'rollup', feedback: 'rollup' }, timeDependent: false }]);
     const exact = await client.query(q, { exact: true });
-    expect(exact.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'raw', feedback: 'rollup' } }]);
+    expect(exact.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'raw', feedback: 'rollup' }, timeDependent: false }]);
   });
 });
 
