@@ -3,6 +3,7 @@ import { DatabaseLockedError, openDatabase, type Database } from '../src/db/clie
 import { migrate } from '../src/db/migrate.ts';
 import { SEED_USAGE, SeedArgsError, parseSeedArgs } from './args.ts';
 import { isEmpty, resetDemoTables, seedDemo } from './demo.ts';
+import { createDemoMonitoring } from './monitoring.ts';
 
 /** A progress reporter for stderr: rewrites one line on a terminal, prints every tenth elsewhere. */
 function progressLine(): (done: number, total: number) => void {
@@ -77,6 +78,8 @@ async function main(): Promise<number> {
       events: options.events,
       onProgress: progressLine(),
     });
+    // The demo scorecard and targets (by name, so a re-seed refreshes them).
+    await createDemoMonitoring(db);
     const { ms, ...rows } = summary;
     process.stdout.write(
       `${Object.entries(rows).map(([table, n]) => `${table}: ${n.toLocaleString('en-US')}`).join(', ')}\n` +

@@ -3,6 +3,7 @@ import type { Logger } from './logger.ts';
 import { isEmpty, seedDemo } from '../seeds/demo.ts';
 import { recomputeAllTicketsIn } from './sla/recompute.ts';
 import { createExampleReports } from './exports/examples.ts';
+import { createDemoMonitoring } from '../seeds/monitoring.ts';
 
 /**
  * Fills an empty database with the demo dataset (first start only), writing a
@@ -31,6 +32,7 @@ export async function loadDemoDataIfEmpty(db: Database, tickets: number, log: Lo
     },
   });
   log.info({ ...summary }, 'demo data loaded');
+  await createDemoMonitoring(db);
   // The links carry their secret token, shown this once.
   for (const report of await createExampleReports(db)) {
     log.info({ report: report.name, link: report.link }, 'example report created; its link is shown only now');

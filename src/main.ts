@@ -1,73 +1,126 @@
-import { createServer as createHttpServer } from 'node:http';
-import { ConfigError, loadConfig, loadExportSettings, type ExportSettings } from './config.ts';
-import { DatabaseLockedError, openDatabase } from './db/client.ts';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ConfigError, loadConfig, loadExportSettings, type Config, type ExportSettings } from './config.ts';
+import { DatabaseLockedError, DatabaseOpenError, openDatabase, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 
-/** Starts Supportgraph: config, database, migrations, demo data, HTTP; stops cleanly on SIGINT/SIGTERM. */
-export async function main(): Promise<void> {
-  let config;
-  let exportSettings: ExportSettings;
-  try {
-    config = loadConfig();
-    exportSettings = loadExportSettings();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`supportgraph: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const log = createLogger(config.logLevel);
+/** A start-up problem an operator can fix: printed as one line, exit code 1. */
+class StartupError extends Error {
+  override name = 'StartupError';
+}
 
-  let db;
+function fail(message: string, code: number): never {
+  console.error(`supportgraph: ${message}`);
+  process.exit(code);
+}
+
+/** Binds the port before anything slow happens, so a port in use is reported at once. */
+async function listen(server: Server, config: Config): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new StartupError(`port ${config.port} on ${config.host} is already in use (another server runs there?); stop it or set PORT to a free port`));
+      } else if (error.code === 'EACCES') {
+        reject(new StartupError(`no permission to listen on port ${config.port}; use a port above 1023 (PORT=4000)`));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new StartupError(`HOST=${config.host} is not an address of this machine; use 0.0.0.0 or 127.0.0.1`));
+      } else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(config.port, config.host);
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : config.port;
+}
+
+/** What answers while the database opens, migrates and loads demo data. */
+function starting(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5', connection: 'close' });
+  response.end(JSON.stringify({ status: 'starting', errors: [{ message: 'the server is starting; retry in a few seconds', extensions: { code: 'SHUTTING_DOWN' } }] }));
+}
+
+async function openAndMigrate(config: Config, log: Logger): Promise<Database> {
+  let db: Database;
   try {
     db = await openDatabase(config.database);
   } catch (error) {
-    if (error instanceof DatabaseLockedError) {
-      console.error(`supportgraph: ${error.message}`);
-      process.exit(1);
-    }
+    if (error instanceof DatabaseLockedError || error instanceof DatabaseOpenError) throw new StartupError(error.message);
     throw error;
   }
   log.info({ database: db.location }, 'database opened');
   const applied = await migrate(db.driver);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  return db;
+}
 
-  if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
+/**
+ * Starts Supportgraph: config, port, database, migrations, demo data, HTTP; drains and
+ * stops cleanly on SIGINT/SIGTERM (exit 1 when work had to be cut).
+ */
+export async function main(): Promise<void> {
+  let config: Config;
+  let exportSettings: ExportSettings;
+  try {
+    config = loadConfig();
+    exportSettings = loadExportSettings();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const lifecycle = new ServerLifecycle();
+  const http = createHttpServer({ keepAliveTimeout: 5_000 });
+  let handler: (request: IncomingMessage, response: ServerResponse) => void = starting;
+  lifecycle.attach(http, (request, response) => handler(request, response));
 
-  const yoga = createServer({ db, production: config.production, logger: log, config });
-  const http = createHttpServer(yoga);
-  await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
-  // Saved reports run on their schedules in this process once it serves requests.
-  const scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
-  if (exportSettings.schedulerEnabled) scheduler.start();
-  if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
+  let db: Database;
+  let port: number;
+  try {
+    port = await listen(http, config);
+    db = await openAndMigrate(config, log);
+  } catch (error) {
+    if (error instanceof StartupError) fail(error.message, 1);
+    throw error;
+  }
 
   let stopping = false;
+  let scheduler: ReportScheduler | null = null;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping: finishing in-flight requests');
-    // close() stops accepting and resolves once in-flight requests have finished.
-    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-    http.closeIdleConnections();
-    const force = setTimeout(() => http.closeAllConnections(), 10_000);
-    await closed;
-    clearTimeout(force);
-    await scheduler.stop();
-    await db.close();
-    log.info('stopped');
-    process.exit(0);
+    log.info({ signal, timeoutMs: config.shutdownTimeoutMs, inFlight: lifecycle.activeRequests }, 'stopping: draining in-flight requests');
+    const drained = await lifecycle.drain(config.shutdownTimeoutMs);
+    if (!drained.finished) log.error({ cut: drained.cut, timeoutMs: config.shutdownTimeoutMs }, 'drain timeout: in-flight requests were aborted');
+    await scheduler?.stop();
+    // Cut requests may still hold connections for a moment while their SQL is cancelled.
+    await Promise.race([db.close(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    const exitCode = drained.finished ? 0 : 1;
+    log.info({ exitCode, durationMs: drained.durationMs, cut: drained.cut }, 'stopped');
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
+  if (stopping) return;
+
+  const yoga = createServer({ db, production: config.production, logger: log, config, lifecycle });
+  handler = (request, response) => void yoga(request, response);
+  log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
+  // Saved reports run on their schedules in this process once it serves requests.
+  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
+  if (exportSettings.schedulerEnabled) scheduler.start();
+  if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
 import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
@@ -6,13 +7,18 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { readMigrations } from './db/migrate.ts';
 import { isStatementCancellation } from './db/request-context.ts';
-import { userError } from './errors.ts';
+import { databaseUnavailable, userError } from './errors.ts';
+import { isConnectionFailure } from './db/failures.ts';
 import type { Logger } from './logger.ts';
+import type { ServerLifecycle } from './lifecycle.ts';
 import { maskError } from './error-masking.ts';
 import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
+import { useStaticRoutes } from './static/routes.ts';
+import { renderGraphiQLPage } from './static/graphiql.ts';
+import { useTrustedDocuments } from './static/persisted.ts';
 import { useExports } from './exports/http.ts';
 import { useCostLimit } from './auth/cost.ts';
 import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
@@ -30,7 +36,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -44,7 +50,12 @@ export interface ServerOptions {
   config?: Partial<ServerConfig>;
   /** A rate limiter to use instead of creating one from config.redisUrl. */
   rateLimiter?: RateLimiter;
+  /** The HTTP server's lifecycle: while it drains, `/ready` answers 503. */
+  lifecycle?: ServerLifecycle;
 }
+
+/** How long `/health` and `/ready` wait for the database before answering 503. */
+export const HEALTH_TIMEOUT_MS = 1_000;
 
 /** The server type handed to tests (`yoga.fetch`) and to `node:http`. */
 export type SupportgraphServer = YogaServerInstance<Record<string, unknown>, Context>;
@@ -65,6 +76,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   queryCostLimit: 200_000,
   graphiql: false,
+  trustedDocumentsOnly: false,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -130,6 +142,13 @@ function maskForRequest(error: unknown, message: string, production: boolean, ti
       http: { status: 403 },
     });
   }
+  if (!(error instanceof GraphQLError && typeof error.extensions?.code === 'string') && isConnectionFailure(original)) {
+    logger?.warn({ requestId, err: original instanceof Error ? original.message : String(original) }, 'database connection failed');
+    const unavailable = databaseUnavailable({ requestId });
+    return error instanceof GraphQLError
+      ? new GraphQLError(unavailable.message, { nodes: error.nodes, path: error.path, extensions: unavailable.extensions })
+      : unavailable;
+  }
   const masked = withoutSuggestions(maskError(error, message, production), production);
   if (masked.extensions.code !== 'INTERNAL_SERVER_ERROR') return masked;
   logger?.error({ requestId, err: original instanceof Error ? original : String(original), path: masked.path }, 'unexpected error');
@@ -152,6 +171,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
+  let migrationsApplied = false;
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
     maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
@@ -191,6 +211,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         }
       : false,
     maskedErrors: { maskError: (error, message) => maskForRequest(error, message, production, config.queryTimeoutMs, options.logger) },
+    // GraphiQL's page and assets come from this server (src/static/), never from a CDN.
+    renderGraphiQL: renderGraphiQLPage,
     graphiql: graphiql
       ? {
           title: 'Supportgraph',
@@ -212,15 +234,23 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health' && request.method === 'GET') {
+            // Liveness: a connection of its own and a short timeout, never the pool's queue.
             try {
-              await db.driver.query('SELECT 1');
+              await db.ping(HEALTH_TIMEOUT_MS);
               endResponse(json(fetchAPI, { status: 'ok', database: db.kind }, 200));
             } catch (error) {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
           } else if (url.pathname === '/ready' && request.method === 'GET') {
+            if (options.lifecycle?.draining) {
+              endResponse(json(fetchAPI, { status: 'draining', database: db.kind }, 503));
+              return;
+            }
             try {
-              const state = await readiness(db, migrations);
+              await db.ping(HEALTH_TIMEOUT_MS);
+              // Applied migrations stay applied: once all are there, the table is not read again.
+              migrationsApplied ||= (await readiness(db, migrations)).ready;
+              const state = migrationsApplied ? { ready: true, pending: [] } : await readiness(db, migrations);
               endResponse(
                 state.ready
                   ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
@@ -229,17 +259,20 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             } catch (error) {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
-          } else if (url.pathname === '/') {
-            endResponse(fetchAPI.Response.redirect(new URL('/graphql', url).toString(), 302));
           }
         },
       },
+      // The dashboard and GraphiQL's assets: public files, answered before authentication.
+      useStaticRoutes({ graphiql }),
       useAuthGate({
         db,
         settings: { production, adminToken: config.adminToken, defaultRateLimit: config.rateLimitPerMinute },
         limiter,
         graphiql,
+        logger: options.logger,
       }),
+      // The dashboard's published documents, by hash; optionally the only ones allowed.
+      ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
       useIntrospection(graphiql),
@@ -248,6 +281,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
+      useAnalyticsPaths(),
       useExports({ db, logger: options.logger }),
       {
         onDispose: () => (options.rateLimiter ? undefined : limiter.close()),

@@ -31,7 +31,34 @@ export interface CompileInput {
   now: Date;
   /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
   timeZone?: string;
+  /**
+   * Offered each source before its raw CTE is written: returns a replacement CTE body
+   * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
+   * planner (src/analytics/rollups/planner.ts) plugs in here.
+   */
+  sourceOverride?: SourceOverride;
 }
+
+/** How a source's measure is used: a value, or a stock's entering (+count) or leaving (-count) rows. */
+export type SourceMeasureRole = 'value' | 'enter' | 'leave';
+
+/** What a source override is asked to compute. */
+export interface SourceOverrideInput {
+  source: EventSource;
+  /** The source's measures: column `m<index>`, the registry entry and its role. */
+  measures: { index: number; entry: MeasureEntry; role: SourceMeasureRole }[];
+  input: CompileInput;
+  /** Whether rows must also come grouped without the bucket (GROUPING SETS; b null = totals). */
+  totals: boolean;
+  /** The bucket number (1-based) of an instant, as the raw CTEs compute it. */
+  bucketOf: (time: Prisma.Sql) => Prisma.Sql;
+}
+
+/** A replacement for a source's CTE body, or null for the raw path. */
+export type SourceOverride = (request: SourceOverrideInput) => Prisma.Sql | null;
+
+/** Which path computed a source: its rows, or a rollup. */
+export type SourcePath = 'raw' | 'rollup';
 
 /** A compiled statement and how to read its columns. */
 export interface CompiledQuery {
@@ -42,6 +69,8 @@ export interface CompiledQuery {
   dimensions: Dimension[];
   /** The bucket number of the totals rows: 0 with `totals`, 1 with a single bucket, else -1 (none). */
   totalsBucket: number;
+  /** The path each source in the statement took. */
+  paths: Partial<Record<EventSource, SourcePath>>;
 }
 
 /** One row of a compiled statement: keys, bucket number (1-based; 0 = totals), measures. */
@@ -154,28 +183,38 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     const cols = measures.map((m, i) => (own.has(i) ? column(i) : Prisma.sql`${nullOf(m)} AS ${column(i)}`));
     unionParts.push(Prisma.sql`SELECT ${selectList([...keyCols, Prisma.sql`COALESCE(b, 0) AS b`, ...cols])} FROM ${name} ${where}`);
   };
+  const sourcePaths: Partial<Record<EventSource, SourcePath>> = {};
   for (const source of SOURCES) {
     const aggregates: Prisma.Sql[] = [];
     const own = new Set<number>();
+    const roles: SourceOverrideInput['measures'] = [];
     measures.forEach((m, i) => {
       const stock = m.leaf.stock;
       // A stock takes +count(*) from the source rows enter by and -count(*) from the one they leave by.
-      const sql = stock
+      const role: SourceMeasureRole | null = stock
         ? stock.entering === source.name
-          ? Prisma.sql`count(*)::int`
+          ? 'enter'
           : stock.leaving === source.name
-            ? Prisma.sql`(-count(*))::int`
+            ? 'leave'
             : null
         : m.leaf.source === source.name
-          ? m.leaf.sql
+          ? 'value'
           : null;
-      if (sql) {
-        aggregates.push(Prisma.sql`${sql} AS ${column(i)}`);
-        own.add(i);
-      }
+      if (!role) return;
+      const sql = role === 'enter' ? Prisma.sql`count(*)::int` : role === 'leave' ? Prisma.sql`(-count(*))::int` : m.leaf.sql;
+      aggregates.push(Prisma.sql`${sql} AS ${column(i)}`);
+      own.add(i);
+      roles.push({ index: i, entry: m, role });
     });
     if (own.size === 0) continue;
     const name = Prisma.raw(`s_${source.name}`);
+    const override = input.sourceOverride?.({ source: source.name, measures: roles, input, totals, bucketOf });
+    sourcePaths[source.name] = override ? 'rollup' : 'raw';
+    if (override) {
+      ctes.push(Prisma.sql`${name} AS (${override})`);
+      addToUnion(name, own);
+      continue;
+    }
     const plan = plans[source.name];
     const k = keysFor(plan);
     // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
@@ -285,5 +324,6 @@ ORDER BY grp, b`;
     measures,
     dimensions: dims,
     totalsBucket: many ? (totals ? 0 : -1) : 1,
+    paths: sourcePaths,
   };
 }

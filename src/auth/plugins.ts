@@ -2,7 +2,8 @@ import { GraphQLError, getOperationAST, visit, type ASTVisitor, type ValidationC
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
 import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
-import { userError } from '../errors.ts';
+import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
+import { isConnectionFailure } from '../db/failures.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 import { authenticate, type AuthSettings } from './authenticate.ts';
@@ -32,12 +33,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 // Data responses may not load anything; GraphiQL's page loads its scripts and styles.
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-// GraphiQL's page loads its bundle from unpkg, fetches its editor workers from there and
-// starts them from blob: URLs; the page CSP allows exactly that.
+// The dashboard and GraphiQL load everything from this server (src/static/): scripts and
+// workers only from 'self'; inline styles (the editor and charts set them) and data: images
+// and fonts are allowed; nothing else.
 const PAGE_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
-  "img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self' https://unpkg.com; " +
-  "worker-src 'self' blob:; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+  "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 function errorResponse(fetchAPI: { Response: typeof Response }, error: GraphQLError, status: number, headers: Record<string, string> = {}): Response {
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }), {
@@ -164,6 +165,29 @@ export interface GateOptions {
   limiter: RateLimiter;
   /** GraphiQL is served: its page (not its requests) loads without a token. */
   graphiql: boolean;
+  logger?: Logger;
+}
+
+/**
+ * The response for an error that is not the client's: DATABASE_UNAVAILABLE (503,
+ * Retry-After) when the database connection failed, else a masked
+ * INTERNAL_SERVER_ERROR with the request id, logged with its stack.
+ */
+export function unexpectedFailure(
+  error: unknown,
+  requestId: string | undefined,
+  logger?: Logger,
+): { error: GraphQLError; status: number; headers: Record<string, string> } {
+  if (isConnectionFailure(error)) {
+    logger?.warn({ requestId, err: error instanceof Error ? error.message : String(error) }, 'database connection failed');
+    return { error: databaseUnavailable({ requestId }), status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
+  }
+  logger?.error({ requestId, err: error instanceof Error ? error : String(error) }, 'unexpected error');
+  return {
+    error: userError('INTERNAL_SERVER_ERROR', 'Unexpected error.', { requestId }),
+    status: 500,
+    headers: {},
+  };
 }
 
 /**
@@ -183,7 +207,13 @@ export function useAuthGate(options: GateOptions): Plugin {
       try {
         auth = await authenticate(options.db, request.headers.get('authorization'), options.settings);
       } catch (error) {
-        if (!(error instanceof GraphQLError)) throw error;
+        if (!(error instanceof GraphQLError)) {
+          // The token lookup itself failed (database down): a coded JSON error, never a stack.
+          const failure = unexpectedFailure(error, record?.id, options.logger);
+          record?.errorCodes.add(String(failure.error.extensions.code));
+          endResponse(errorResponse(fetchAPI, failure.error, failure.status, failure.headers));
+          return;
+        }
         record?.errorCodes.add(String(error.extensions.code));
         endResponse(errorResponse(fetchAPI, error, 401, { 'www-authenticate': 'Bearer' }));
         return;

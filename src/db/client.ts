@@ -15,6 +15,7 @@ import {
   runInRequest,
   type RequestSqlContext,
 } from './request-context.ts';
+import { describeOpenFailure } from './failures.ts';
 
 /** A row returned by a raw SQL script run outside Prisma. */
 export type SqlRow = Record<string, unknown>;
@@ -41,6 +42,11 @@ export interface Database {
   driver: SqlDriver;
   /** SQL statements sent through Prisma since the database was opened. */
   statementCount(): number;
+  /**
+   * Checks that the database answers, within `timeoutMs`, without queueing behind the
+   * pool's queries (PostgreSQL uses a connection of its own): the liveness probe.
+   */
+  ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,6 +165,8 @@ function cancellerFor(url: string, context: RequestSqlContext): () => Promise<vo
     if (pids.length === 0) return;
     context.cancelled = true;
     const client = new pg.Client({ connectionString: url });
+    // A dropped connection would otherwise be an unhandled 'error' event (process exit).
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
@@ -251,8 +259,10 @@ function trackPool(pool: pg.Pool): void {
         failure = error;
         throw error;
       } finally {
-        // A server error leaves the connection usable; anything else (a broken socket) does not.
-        const broken = failure !== undefined && !(failure as { severity?: unknown }).severity;
+        // A statement error leaves the connection usable; a broken socket or a FATAL
+        // (the server ended the session) does not.
+        const severity = (failure as { severity?: unknown } | undefined)?.severity;
+        const broken = failure !== undefined && (!severity || severity === 'FATAL' || severity === 'PANIC');
         client.release(broken ? (failure as Error) : undefined);
       }
     })();
@@ -295,6 +305,13 @@ function postgresDriver(pool: pg.Pool): SqlDriver {
 export interface OpenOptions {
   /** Largest number of pooled PostgreSQL connections. */
   poolSize?: number;
+  /** How long a request waits for a pooled PostgreSQL connection before failing (default: no limit). */
+  connectTimeoutMs?: number;
+}
+
+/** The database could not be opened; the message says why and what to do. */
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
 }
 
 /** Opens the database a target names: PGlite (folder or memory) or a PostgreSQL server. */
@@ -326,6 +343,11 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       prisma,
       driver: pgliteDriver(pglite),
       statementCount: () => count,
+      // PGlite runs in this process and one statement at a time: a query would wait
+      // behind the running ones, and while this process answers, so does the database.
+      ping: async () => {
+        if (pglite.closed) throw new Error('the database is closed');
+      },
       async close() {
         await prisma.$disconnect();
         await pglite.close();
@@ -334,22 +356,103 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     };
   }
 
-  const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
-  pool.on('connect', (client) => trackConnection(target.url, client));
-  // An idle connection the server ends (restart, failover, admin kill) is an 'error'
-  // event; unhandled it would crash the process. The pool opens a new one on next use.
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: options.poolSize ?? 10,
+    ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+  });
+  pool.on('connect', (client) => {
+    // The server ending a connection (restart, failover, pg_terminate_backend) is an
+    // 'error' event on its client. The pool listens only while a client is idle; one
+    // that is checked out (inside a transaction, between statements) would crash the
+    // process. Its statements fail instead, and the pool drops it when it comes back.
+    client.on('error', () => undefined);
+    trackConnection(target.url, client);
+  });
   pool.on('error', () => undefined);
   trackPool(pool);
+  const location = redact(target.url);
+  // Fail here, with the server's reason, rather than on the first request.
+  const probe = await pool.connect().catch(async (error: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseOpenError(describeOpenFailure(error, location), { cause: error });
+  });
+  probe.release();
   const prisma = countQueries(new PrismaClient({ adapter: new PrismaPg(pool), log }));
+  const health = healthConnection(target.url);
   return {
     kind: 'postgres',
-    location: redact(target.url),
+    location,
     prisma,
     driver: postgresDriver(pool),
     statementCount: () => count,
+    ping: (timeoutMs) => health.ping(timeoutMs),
     async close() {
+      await health.close();
       await prisma.$disconnect();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * One connection kept apart from the pool for health checks, so a probe never waits
+ * behind queries for a pooled connection; reopened on the next ping after it breaks.
+ */
+function healthConnection(url: string): { ping(timeoutMs: number): Promise<void>; close(): Promise<void> } {
+  let client: pg.Client | null = null;
+  let connecting: Promise<pg.Client> | null = null;
+  const open = (timeoutMs: number): Promise<pg.Client> => {
+    if (client) return Promise.resolve(client);
+    connecting ??= (async () => {
+      const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'supportgraph-health' });
+      next.on('error', () => {
+        if (client === next) client = null;
+      });
+      next.on('end', () => {
+        if (client === next) client = null;
+      });
+      try {
+        await next.connect();
+      } catch (error) {
+        await next.end().catch(() => undefined);
+        throw error;
+      }
+      client = next;
+      return next;
+    })().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
+  return {
+    async ping(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`the database did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      });
+      try {
+        await Promise.race([
+          (async () => {
+            const connection = await open(timeoutMs);
+            try {
+              await connection.query('SELECT 1');
+            } catch (error) {
+              if (client === connection) client = null;
+              await connection.end().catch(() => undefined);
+              throw error;
+            }
+          })(),
+          timeout,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      const current = client;
+      client = null;
+      await current?.end().catch(() => undefined);
     },
   };
 }

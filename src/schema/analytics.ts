@@ -295,6 +295,8 @@ function cachedFilter(ctx: Context, filter: TicketFilterArg | null | undefined):
 const rangeArgDescription = 'Half-open interval [from, to) of event times; from must be before to.';
 const zoneArgDescription = 'IANA time zone of the buckets (local midnight, DST); default UTC.';
 const totalsZoneDescription = 'IANA time zone, checked like everywhere else; totals over [from, to) do not depend on it.';
+const exactArgDescription =
+  'true: percentiles (median, p90) exactly, from the rows (percentile_cont). Default false: from hourly log-binned histograms where they answer, within 1 % of the exact value; counts, sums, averages and rates are exact either way. extensions.analyticsPaths says which path each source took.';
 const filterArgDescription =
   'Which tickets to count. Feedback follows its ticket; feedback naming no ticket matches teamIds/agentIds through the agent it names (and that agent\'s team) and customerIds through its own customer, and is left out by any other ticket condition (channels, priorities, statuses, categoryIds, tags, createdAt).';
 
@@ -306,6 +308,7 @@ builder.queryFields((t) => ({
     args: {
       range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
       timeZone: t.arg({
         type: 'TimeZone',
         defaultValue: 'UTC',
@@ -320,6 +323,7 @@ builder.queryFields((t) => ({
         filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
         scope: viewerScope(ctx),
         measures: selectedMeasures(info),
+        exact: args.exact === true,
       });
     },
   }),
@@ -333,6 +337,7 @@ builder.queryFields((t) => ({
       timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: zoneArgDescription }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
     },
     resolve: async (_root, args, ctx, info) => {
       const range = parseRange(args.range as DateTimeRangeArg);
@@ -344,6 +349,7 @@ builder.queryFields((t) => ({
         filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
         scope: viewerScope(ctx),
         measures: selectedMeasures(info, ['metrics']),
+        exact: args.exact === true,
       });
     },
   }),
@@ -355,6 +361,7 @@ builder.queryFields((t) => ({
       by: t.arg({ type: [DimensionEnum], required: true, description: 'One or two different dimensions.' }),
       range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
       timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: zoneArgDescription }),
       granularity: t.arg({ type: GranularityEnum, description: 'Also return each group per bucket of this size (at most 2000 buckets).' }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
@@ -376,6 +383,7 @@ builder.queryFields((t) => ({
         measures,
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
+        exact: args.exact === true,
         // Range totals per group cost a second grouping; skip them unless selected.
         totals: totals.size > 0,
       });
@@ -394,13 +402,14 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
       args: {
         range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
         filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
         timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: totalsZoneDescription }),
       },
       resolve: (parent, args, ctx, info) => {
         const range = parseRange(args.range as DateTimeRangeArg);
         validTimeZone(args.timeZone ?? 'UTC');
         const measures = [...selectedMeasures(info)].sort();
-        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, measures]);
+        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, measures]);
         const loader = loaderFor(
           ctx,
           `analytics:metrics:${key}`,
@@ -413,6 +422,7 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
                 scope: viewerScope(ctx),
                 measures,
+                exact: args.exact === true,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),

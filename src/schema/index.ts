@@ -16,11 +16,13 @@ import './sla.ts';
 import './analytics.ts';
 import './access.ts';
 import './connections.ts';
+import './planning.ts';
+import { withMetricOrigins } from './monitoring.ts';
 
 let schema: GraphQLSchema | undefined;
 
 /** The executable GraphQL schema, built once from every domain file. */
 export function buildSchema(): GraphQLSchema {
-  schema ??= describeBoilerplate(lexicographicSortSchema(builder.toSchema({ sortSchema: true })));
+  schema ??= withMetricOrigins(describeBoilerplate(lexicographicSortSchema(builder.toSchema({ sortSchema: true }))));
   return schema;
 }

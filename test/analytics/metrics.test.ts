@@ -275,7 +275,7 @@ const R_TOTALS = {
 
 const SERIES = /* GraphQL */ `
   query ($range: DateTimeRange!, $g: Granularity!, $tz: TimeZone, $ws: Weekday, $filter: TicketFilter) {
-    timeSeries(range: $range, granularity: $g, timeZone: $tz, weekStart: $ws, filter: $filter) { label start end metrics { ...All } }
+    timeSeries(range: $range, granularity: $g, timeZone: $tz, weekStart: $ws, filter: $filter, exact: true) { label start end metrics { ...All } }
   }
   ${ALL}
 `;
@@ -285,7 +285,7 @@ const column = (buckets: { metrics: any }[], pick: (m: any) => unknown) => bucke
 
 describe('Query.metrics', () => {
   it('computes every metric over a range, each by its own event time', async () => {
-    const data = await ok(`query ($range: DateTimeRange!) { metrics(range: $range) { ...All } } ${ALL}`, { range: R });
+    const data = await ok(`query ($range: DateTimeRange!) { metrics(range: $range, exact: true) { ...All } } ${ALL}`, { range: R });
     expectMetrics(data.metrics, R_TOTALS);
   });
 
@@ -336,7 +336,7 @@ describe('Query.metrics', () => {
   });
 
   it('returns zeros and nulls for a range without tickets', async () => {
-    const data = await ok(`query ($range: DateTimeRange!) { metrics(range: $range) { ...All } } ${ALL}`, {
+    const data = await ok(`query ($range: DateTimeRange!) { metrics(range: $range, exact: true) { ...All } } ${ALL}`, {
       range: { from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' },
     });
     expectMetrics(data.metrics, {
@@ -561,7 +561,7 @@ describe('per-entity metrics', () => {
   it('computes metrics for a page of agents, teams and categories', async () => {
     const data = await ok(
       `query ($range: DateTimeRange!) {
-        agents(first: 10) { nodes { name metrics(range: $range) { ticketsSolved firstResponseTime { median } csat { score } } } }
+        agents(first: 10) { nodes { name metrics(range: $range, exact: true) { ticketsSolved firstResponseTime { median } csat { score } } } }
         teams { name metrics(range: $range) { ticketsCreated csat { score } } }
         categories { name metrics(range: $range) { ticketsCreated csat { score } } }
       }`,

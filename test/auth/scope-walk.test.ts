@@ -122,6 +122,11 @@ async function buildFixture(): Promise<Fixture> {
     });
     rows.push({ type: 'Feedback', id: f.id, teams: [team] });
   }
+  // Targets: one for everyone (visible to both leads), one scoped to team A.
+  const everyone = await p.target.create({ data: { name: 'everyone_target', metric: 'ticketsCreated', comparison: 'AT_LEAST', threshold: 5, granularity: 'WEEK' } });
+  rows.push({ type: 'Target', id: everyone.id, teams: ['A', 'B', 'C'] });
+  const teamA = await p.target.create({ data: { name: 'zzA_target', metric: 'ticketsCreated', comparison: 'AT_LEAST', threshold: 1, granularity: 'WEEK', scopeTeamId: teamIds.A } });
+  rows.push({ type: 'Target', id: teamA.id, teams: ['A'] });
   return { teamIds, rows, categoryId: category.id };
 }
 
@@ -342,6 +347,28 @@ const CALLERS: Record<string, Caller> = {
       expect(r.data.slaAtRisk.map((risk: { ticket: { externalId: string } }) => risk.ticket.externalId)).toEqual(
         lead === 'lead1' ? ['zzA_t1'] : ['zzB_t1', 'zzC_t1'],
       ),
+  },
+  targets: {
+    lead: 'data',
+    requests: () => [{ query: '{ targets { id name teamId agentId } }' }],
+    check: ([r], lead) =>
+      expect(r.data.targets.map((t: { name: string }) => t.name)).toEqual(lead === 'lead1' ? ['everyone_target', 'zzA_target'] : ['everyone_target']),
+  },
+  targetAttainment: {
+    lead: 'data',
+    requests: () => [
+      {
+        query: 'query($id: ID!, $range: DateTimeRange!) { targetAttainment(target: $id, range: $range) { target { name } met missed buckets { actual } } }',
+        variables: { id: idsOf('Target')[0], range: RANGE },
+      },
+    ],
+    // The everyone target (ticketsCreated >= 5 a week) counts the lead's tickets only:
+    // lead1 3 in W02 (missed), lead2 9 (met); the other weeks of January have none (0, missed).
+    check: ([r], lead) => {
+      expect(r.data.targetAttainment.target.name).toBe('everyone_target');
+      expect(Math.max(...r.data.targetAttainment.buckets.map((b: { actual: number }) => b.actual))).toBe(lead === 'lead1' ? 3 : 9);
+      expect(r.data.targetAttainment.met).toBe(lead === 'lead1' ? 0 : 1);
+    },
   },
   businessCalendars: { lead: 'data', requests: () => [{ query: '{ businessCalendars { id name timeZone } }' }] },
   slaPolicies: { lead: 'data', requests: () => [{ query: '{ slaPolicies { id name priorities } }' }] },
