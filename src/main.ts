@@ -8,6 +8,9 @@ import { loadDemoDataIfEmpty } from './demo.ts';
 import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
 import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { loadSyncSettings } from './config.ts';
+import { SyncScheduler } from './ingest/sync/scheduler.ts';
+import { runStoredConnection } from './ingest/sync/stored.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
 /** A start-up problem an operator can fix: printed as one line, exit code 1. */
@@ -128,6 +131,15 @@ export async function main(): Promise<void> {
   // Saved reports run on their schedules in this process once it serves requests.
   scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
   if (exportSettings.schedulerEnabled) scheduler.start();
+  // Stored help-desk connections sync on their intervals in this process too.
+  const syncSettings = loadSyncSettings();
+  const syncScheduler = new SyncScheduler({
+    db,
+    pollSeconds: syncSettings.pollSeconds,
+    logger: log,
+    run: (id, signal) => runStoredConnection(db, id, syncSettings.encryptionKey, { signal }),
+  });
+  if (syncSettings.schedulerEnabled) syncScheduler.start();
   if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
 
