@@ -6,6 +6,7 @@ import { createServer } from './server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { AlertMonitor } from './monitoring/alert-monitor.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
 /** A start-up problem an operator can fix: printed as one line, exit code 1. */
@@ -118,7 +119,9 @@ export async function main(): Promise<void> {
   handler = (request, response) => void yoga(request, response);
   log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
   // Saved reports run on their schedules in this process once it serves requests.
-  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
+  // Alert rules are evaluated in the same passes, with the same row-lock claiming.
+  const alerts = new AlertMonitor({ db, settings: exportSettings, logger: log });
+  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log, jobs: [alerts] });
   if (exportSettings.schedulerEnabled) scheduler.start();
   if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
