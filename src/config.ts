@@ -27,6 +27,11 @@ export interface Config {
   corsOrigins: string[];
   /** GRAPHIQL: serve GraphiQL and allow introspection (default: on outside production). */
   graphiql: boolean;
+  /**
+   * TRUSTED_DOCUMENTS_ONLY: refuse free GraphQL documents from tokens other than ADMIN and
+   * ANALYST; they may send only the published (persisted) documents (default: off).
+   */
+  trustedDocumentsOnly: boolean;
   /** QUERY_COST_LIMIT: the most estimated work (items × fields) one operation may ask for. */
   queryCostLimit: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for in-flight requests and exports before aborting them. */
@@ -152,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: parseRedisUrl(env),
     corsOrigins: parseOrigins(env),
     graphiql: parseBoolean(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
+    trustedDocumentsOnly: parseBoolean(env, 'TRUSTED_DOCUMENTS_ONLY', false),
     queryCostLimit: parseInteger(env, 'QUERY_COST_LIMIT', 200_000, 100, 100_000_000),
     shutdownTimeoutMs: parseInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
   };

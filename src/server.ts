@@ -1,5 +1,6 @@
+import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
-import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
@@ -15,6 +16,9 @@ import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
 import { exampleTabs } from './schema/examples.ts';
+import { useStaticRoutes } from './static/routes.ts';
+import { renderGraphiQLPage } from './static/graphiql.ts';
+import { useTrustedDocuments } from './static/persisted.ts';
 import { useExports } from './exports/http.ts';
 import { useCostLimit } from './auth/cost.ts';
 import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
@@ -32,7 +36,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -72,6 +76,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   corsOrigins: [],
   queryCostLimit: 200_000,
   graphiql: false,
+  trustedDocumentsOnly: false,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -108,6 +113,23 @@ function withoutSuggestions(error: GraphQLError, production: boolean): GraphQLEr
     path: error.path,
     extensions: error.extensions,
   });
+}
+
+/**
+ * In production, removes graphql-js' suggestions from validation errors too (a literal
+ * enum value such as `channels: [EMAL]` is checked there, before any masking runs).
+ */
+function useNoSuggestions(production: boolean): Plugin {
+  return {
+    onValidate() {
+      if (!production) return undefined;
+      return ({ result, setResult }) => {
+        if (result.some((error) => error.message.includes('Did you mean'))) {
+          setResult(result.map((error) => withoutSuggestions(error, true)));
+        }
+      };
+    },
+  };
 }
 
 /**
@@ -166,7 +188,6 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
-  let migrationsApplied = false;
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
     maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
@@ -206,6 +227,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         }
       : false,
     maskedErrors: { maskError: (error, message) => maskForRequest(error, message, production, config.queryTimeoutMs, options.logger) },
+    // GraphiQL's page and assets come from this server (src/static/), never from a CDN.
+    renderGraphiQL: renderGraphiQLPage,
     graphiql: graphiql
       ? {
           title: 'Supportgraph',
@@ -241,9 +264,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             }
             try {
               await db.ping(HEALTH_TIMEOUT_MS);
-              // Applied migrations stay applied: once all are there, the table is not read again.
-              migrationsApplied ||= (await readiness(db, migrations)).ready;
-              const state = migrationsApplied ? { ready: true, pending: [] } : await readiness(db, migrations);
+              const state = await readiness(db, migrations);
               endResponse(
                 state.ready
                   ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
@@ -252,11 +273,11 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             } catch (error) {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
-          } else if (url.pathname === '/') {
-            endResponse(fetchAPI.Response.redirect(new URL('/graphql', url).toString(), 302));
           }
         },
       },
+      // The dashboard and GraphiQL's assets: public files, answered before authentication.
+      useStaticRoutes({ graphiql }),
       useAuthGate({
         db,
         settings: { production, adminToken: config.adminToken, defaultRateLimit: config.rateLimitPerMinute },
@@ -264,14 +285,18 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         graphiql,
         logger: options.logger,
       }),
+      // The dashboard's published documents, by hash; optionally the only ones allowed.
+      ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
+      useNoSuggestions(!graphiql),
       useIntrospection(graphiql),
       useAccessPolicy(),
       useCostLimit(config.queryCostLimit),
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
+      useAnalyticsPaths(),
       useExports({ db, logger: options.logger }),
       {
         onDispose: () => (options.rateLimiter ? undefined : limiter.close()),

@@ -1,7 +1,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Bucket } from './buckets.ts';
 import { badInput } from '../errors.ts';
-import { CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
+import { ATTRIBUTED_AGENT, CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
 import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from './filter.ts';
 import { feedbackKinds, measureAt, SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
 
@@ -31,7 +31,34 @@ export interface CompileInput {
   now: Date;
   /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
   timeZone?: string;
+  /**
+   * Offered each source before its raw CTE is written: returns a replacement CTE body
+   * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
+   * planner (src/analytics/rollups/planner.ts) plugs in here.
+   */
+  sourceOverride?: SourceOverride;
 }
+
+/** How a source's measure is used: a value, or a stock's entering (+count) or leaving (-count) rows. */
+export type SourceMeasureRole = 'value' | 'enter' | 'leave';
+
+/** What a source override is asked to compute. */
+export interface SourceOverrideInput {
+  source: EventSource;
+  /** The source's measures: column `m<index>`, the registry entry and its role. */
+  measures: { index: number; entry: MeasureEntry; role: SourceMeasureRole }[];
+  input: CompileInput;
+  /** Whether rows must also come grouped without the bucket (GROUPING SETS; b null = totals). */
+  totals: boolean;
+  /** The bucket number (1-based) of an instant, as the raw CTEs compute it. */
+  bucketOf: (time: Prisma.Sql) => Prisma.Sql;
+}
+
+/** A replacement for a source's CTE body, or null for the raw path. */
+export type SourceOverride = (request: SourceOverrideInput) => Prisma.Sql | null;
+
+/** Which path computed a source: its rows, or a rollup. */
+export type SourcePath = 'raw' | 'rollup';
 
 /** A compiled statement and how to read its columns. */
 export interface CompiledQuery {
@@ -42,6 +69,8 @@ export interface CompiledQuery {
   dimensions: Dimension[];
   /** The bucket number of the totals rows: 0 with `totals`, 1 with a single bucket, else -1 (none). */
   totalsBucket: number;
+  /** The path each source in the statement took. */
+  paths: Partial<Record<EventSource, SourcePath>>;
 }
 
 /** One row of a compiled statement: keys, bucket number (1-based; 0 = totals), measures. */
@@ -59,6 +88,8 @@ interface SourcePlan {
   /** The event time; rows are kept when it falls in the range. */
   time: Prisma.Sql;
   where: Prisma.Sql[];
+  /** The agent the rows are attributed to (AGENT dimension, agentIds filter). */
+  agent: Prisma.Sql;
 }
 
 /**
@@ -85,10 +116,12 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   // Ordering groups needs their range totals.
   const totals = (input.totals || input.order !== undefined) && many;
 
-  const ticketFilter = ticketFilterSql(input.filter, input.scope, 't');
+  // agentIds means the agent each metric is attributed to, like the AGENT dimension.
+  const ticketFilter = (agent: Prisma.Sql) => ticketFilterSql(input.filter, input.scope, 't', { assigneeId: agent });
   const feedbackFilter = ticketFilterSql(input.filter, input.scope, 't', FEEDBACK_CREDIT);
   const ticketFrom = Prisma.sql`"Ticket" t`;
   const feedbackFrom = Prisma.sql`"Feedback" f LEFT JOIN "Ticket" t ON t."id" = f."ticketId" LEFT JOIN "Agent" fa ON f."ticketId" IS NULL AND fa."id" = f."agentId"`;
+  const ticketPlan = (time: Prisma.Sql, agent: Prisma.Sql): SourcePlan => ({ row: 'ticket', from: ticketFrom, time, where: [ticketFilter(agent)], agent });
   const sla = (fulfilled: Prisma.Sql, due: Prisma.Sql): SourcePlan => ({
     row: 'ticket',
     from: ticketFrom,
@@ -96,19 +129,21 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     time: Prisma.sql`LEAST(${fulfilled}, ${due})`,
     // The decision is never after the deadline, so `due >= from` holds for every row in
     // range and lets the deadline index narrow the scan.
-    where: [ticketFilter, Prisma.sql`${due} >= ${from}`, Prisma.sql`LEAST(${fulfilled}, ${due}) <= ${now}`],
+    where: [ticketFilter(ATTRIBUTED_AGENT.current), Prisma.sql`${due} >= ${from}`, Prisma.sql`LEAST(${fulfilled}, ${due}) <= ${now}`],
+    agent: ATTRIBUTED_AGENT.current,
   });
   const paths = measures.map((m) => m.path);
   const kinds = feedbackKinds(paths);
   const plans: Record<EventSource, SourcePlan> = {
-    created: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."createdAt"`, where: [ticketFilter] },
-    solved: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."solvedAt"`, where: [ticketFilter] },
-    firstResponse: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."firstResponseAt"`, where: [ticketFilter] },
+    created: ticketPlan(Prisma.sql`t."createdAt"`, ATTRIBUTED_AGENT.current),
+    solved: ticketPlan(Prisma.sql`t."solvedAt"`, ATTRIBUTED_AGENT.solver),
+    firstResponse: ticketPlan(Prisma.sql`t."firstResponseAt"`, ATTRIBUTED_AGENT.firstResponder),
     feedback: {
       row: 'feedback',
       from: feedbackFrom,
       time: Prisma.sql`f."createdAt"`,
       where: [feedbackFilter, Prisma.sql`f."kind" = ANY(${kinds}::text[]::"FeedbackKind"[])`],
+      agent: FEEDBACK_CREDIT.assigneeId,
     },
     slaFirstResponse: sla(Prisma.sql`LEAST(t."firstResponseAt", t."solvedAt")`, Prisma.sql`t."firstResponseDueAt"`),
     slaResolution: sla(Prisma.sql`t."solvedAt"`, Prisma.sql`t."resolutionDueAt"`),
@@ -126,7 +161,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   const timeZone = input.timeZone ?? 'UTC';
   const keysFor = (plan: SourcePlan) => {
     const row = plan.row;
-    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone }));
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent }));
     const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
     const joins = parts.flatMap((p) => p.joins);
     // Entity mode: only the requested entities' rows. On tickets the condition is a plain
@@ -154,28 +189,42 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     const cols = measures.map((m, i) => (own.has(i) ? column(i) : Prisma.sql`${nullOf(m)} AS ${column(i)}`));
     unionParts.push(Prisma.sql`SELECT ${selectList([...keyCols, Prisma.sql`COALESCE(b, 0) AS b`, ...cols])} FROM ${name} ${where}`);
   };
+  // A ticket must leave a stock under the keys it entered by: when the sources attribute
+  // agents differently (solved: the solver; created: the current assignee), the leaving
+  // rows get their own statement keyed like the entering ones.
+  const ownLeaving = dims.includes('AGENT') || (input.filter?.agentIds?.length ?? 0) > 0;
+  const sourcePaths: Partial<Record<EventSource, SourcePath>> = {};
   for (const source of SOURCES) {
     const aggregates: Prisma.Sql[] = [];
     const own = new Set<number>();
+    const roles: SourceOverrideInput['measures'] = [];
     measures.forEach((m, i) => {
       const stock = m.leaf.stock;
       // A stock takes +count(*) from the source rows enter by and -count(*) from the one they leave by.
-      const sql = stock
+      const role: SourceMeasureRole | null = stock
         ? stock.entering === source.name
-          ? Prisma.sql`count(*)::int`
-          : stock.leaving === source.name
-            ? Prisma.sql`(-count(*))::int`
+          ? 'enter'
+          : stock.leaving === source.name && !ownLeaving
+            ? 'leave'
             : null
         : m.leaf.source === source.name
-          ? m.leaf.sql
+          ? 'value'
           : null;
-      if (sql) {
-        aggregates.push(Prisma.sql`${sql} AS ${column(i)}`);
-        own.add(i);
-      }
+      if (!role) return;
+      const sql = role === 'enter' ? Prisma.sql`count(*)::int` : role === 'leave' ? Prisma.sql`(-count(*))::int` : m.leaf.sql;
+      aggregates.push(Prisma.sql`${sql} AS ${column(i)}`);
+      own.add(i);
+      roles.push({ index: i, entry: m, role });
     });
     if (own.size === 0) continue;
     const name = Prisma.raw(`s_${source.name}`);
+    const override = input.sourceOverride?.({ source: source.name, measures: roles, input, totals, bucketOf });
+    sourcePaths[source.name] = override ? 'rollup' : 'raw';
+    if (override) {
+      ctes.push(Prisma.sql`${name} AS (${override})`);
+      addToUnion(name, own);
+      continue;
+    }
     const plan = plans[source.name];
     const k = keysFor(plan);
     // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
@@ -205,6 +254,18 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   ${keyCols.length ? Prisma.sql`GROUP BY ${join(keyCols, ', ')}` : Prisma.empty}
 )`);
     addToUnion(name, new Set([i]));
+    if (ownLeaving) {
+      const out = { ...leaving, where: entering.where, agent: entering.agent };
+      const ko = keysFor(out);
+      const closed = Prisma.raw(`s_close_${i}`);
+      ctes.push(Prisma.sql`${closed} AS (
+  SELECT ${selectList([...ko.select, Prisma.sql`${bucketOf(out.time)} AS b`, Prisma.sql`(-count(*))::int AS ${column(i)}`])}
+  FROM ${out.from} ${join(ko.joins, ' ')}
+  WHERE ${out.time} >= ${from} AND ${out.time} < ${to} AND ${join([...out.where, ...ko.restrict], ' AND ')}
+  ${groupBy(Prisma.raw('b'), totals)}
+)`);
+      addToUnion(closed, new Set([i]));
+    }
   });
   ctes.push(Prisma.sql`u AS (${join(unionParts, '\n  UNION ALL ')})`);
 
@@ -285,5 +346,6 @@ ORDER BY grp, b`;
     measures,
     dimensions: dims,
     totalsBucket: many ? (totals ? 0 : -1) : 1,
+    paths: sourcePaths,
   };
 }

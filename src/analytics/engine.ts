@@ -5,6 +5,8 @@ import { compileMetricsSql, type CompileInput, type Direction, type MetricsRow }
 import { DIMENSION_KEY, validDimensions, type Dimension, type EntityDimension } from './dimensions.ts';
 import type { TicketFilterSpec, TimeRange, ViewerScope } from './filter.ts';
 import { measureAt, METRICS, type MetricNode } from './registry.ts';
+import { rollupSourceOverride } from './rollups/planner.ts';
+import { reportAnalyticsPaths, type AnalyticsPathReport } from './rollups/report.ts';
 
 /** Computed metrics, shaped like the GraphQL `Metrics` type (only selected leaves set). */
 export interface MetricValues {
@@ -21,6 +23,10 @@ export interface MetricsRequest {
   measures: Iterable<string>;
   /** "Now" for SLA decisions; defaults to the current time. */
   now?: Date;
+  /** Percentiles computed exactly from the rows instead of from histogram rollups. */
+  exact?: boolean;
+  /** false: every source from the rows (benchmarks and tests compare both paths). Default true. */
+  rollups?: boolean;
 }
 
 /** A request for a time series. */
@@ -114,8 +120,9 @@ function toNumber(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-async function run(db: Pick<Database, 'prisma'>, input: CompileInput) {
+async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call']) {
   const compiled = compileMetricsSql(input);
+  reportAnalyticsPaths({ call, paths: compiled.paths });
   const rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
   const values = (row: MetricsRow): MetricValues => {
     const tree = emptyTree();
@@ -130,6 +137,8 @@ const base = (req: MetricsRequest) => ({
   scope: req.scope,
   now: req.now ?? new Date(),
   range: req.range,
+  // The seam to the rollup planner: it answers the sources it can, per source.
+  sourceOverride: req.rollups === false ? undefined : rollupSourceOverride({ exact: req.exact === true }),
 });
 
 /** Totals over `[from, to)`: one statement, whatever the selection. */
@@ -142,7 +151,7 @@ export async function computeTotals(db: Pick<Database, 'prisma'>, req: MetricsRe
     buckets: wholeRange(req.range),
     totals: false,
     dimensions: [],
-  });
+  }, 'totals');
   return rows.length > 0 ? values(rows[0]) : emptyValues(measures);
 }
 
@@ -151,7 +160,7 @@ export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesReq
   const measures = checkedMeasures(req.measures);
   const buckets = bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart });
   if (measures.length === 0) return buckets.map((b) => ({ ...b, metrics: emptyValues(measures) }));
-  const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] });
+  const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] }, 'series');
   const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
   return buckets.map((bucket, i) => {
     const row = byBucket.get(i + 1);
@@ -195,7 +204,7 @@ export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: Breakd
     order: req.orderBy ?? undefined,
     limit: req.limit ?? DEFAULT_GROUP_LIMIT,
     timeZone: req.timeZone,
-  });
+  }, 'breakdown');
   const groups: MetricsGroupResult[] = [];
   let current: MetricsGroupResult | null = null;
   let currentId = '';
@@ -236,7 +245,7 @@ export async function computeEntityMetrics(
     totals: false,
     dimensions: [req.dimension],
     keys: ids,
-  });
+  }, 'entities');
   for (const row of rows) out.set(Number(row.k1), values(row));
   for (const id of ids) if (!out.has(id)) out.set(id, emptyValues(measures));
   return out;

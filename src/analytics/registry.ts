@@ -123,7 +123,13 @@ const duration = (name: string, description: string, source: EventSource, second
     typeDescription: 'Statistics of a duration in seconds over the tickets whose event falls in the bucket.',
     children: [
       stat('count', 'Tickets with a duration (those without one are left out, never counted as 0).', Prisma.sql`count(${v})::int`, 'Int'),
-      stat('avg', 'Mean duration in seconds; null without tickets.', Prisma.sql`avg(${v})::float8`),
+      // Summed in whole microseconds (exact integers), so the mean is the same whether it
+      // is computed from the rows or from hourly rollups (src/analytics/rollups/).
+      stat(
+        'avg',
+        'Mean duration in seconds (durations summed exactly in whole microseconds); null without tickets.',
+        Prisma.sql`(sum(round(${v} * 1000000)::bigint)::float8 / 1000000 / NULLIF(count(${v}), 0))`,
+      ),
       stat('median', 'Median in seconds, exact (percentile_cont 0.5, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${v})`),
       stat('p90', '90th percentile in seconds, exact (percentile_cont 0.9, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${v})`),
       stat('min', 'Shortest duration in seconds; null without tickets.', Prisma.sql`min(${v})::float8`),
@@ -278,6 +284,12 @@ export const METRICS: readonly MetricNode[] = [
     typeName: 'SlaStats',
     typeDescription: 'SLA outcomes per target kind.',
     children: [
+      count(
+        'notComputed',
+        'Tickets created in the bucket whose SLA columns were never computed (loaded around ingestion): their targets are unknown, not absent, so attainment may be incomplete while this is above 0. The server computes them at start. Placed by createdAt.',
+        'created',
+        Prisma.sql`(count(*) FILTER (WHERE t."slaComputedAt" IS NULL))::int`,
+      ),
       slaTarget(
         'firstResponse',
         'First-response target (Ticket.firstResponseDueAt); fulfilled by the first public agent reply, or by a solve without a reply.',

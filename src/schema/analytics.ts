@@ -24,6 +24,7 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import type { Channel, CustomerTier, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { MEASURES, METRICS, orderName, type MetricGroup, type MetricNode } from '../analytics/registry.ts';
 import { AgentRef } from './agents.ts';
+import '../analytics/register.ts';
 import { builder } from './builder.ts';
 import { CategoryRef } from './categories.ts';
 import { loaderFor, type Context } from './context.ts';
@@ -90,7 +91,10 @@ export const MetricsRef = groupType({
 export const GranularityEnum = builder.enumType('Granularity', {
   description: 'Size of a time bucket, in the requested time zone (local midnight; calendar weeks, months, quarters and years).',
   values: {
-    HOUR: { description: 'Local clock hours (label 2026-03-29T14).' },
+    HOUR: {
+      description:
+        'Local clock hours (label 2026-03-29T14): the instants sharing one local date, hour and UTC offset. A skipped hour is missing; a repeated one appears twice; in a zone with a 30-minute DST change (Australia/Lord_Howe) the hour of the change is 30 minutes long.',
+    },
     DAY: { description: 'Local calendar days, 23 or 25 hours on DST changes (label 2026-03-29).' },
     WEEK: {
       description:
@@ -295,6 +299,8 @@ function cachedFilter(ctx: Context, filter: TicketFilterArg | null | undefined):
 const rangeArgDescription = 'Half-open interval [from, to) of event times; from must be before to.';
 const zoneArgDescription = 'IANA time zone of the buckets (local midnight, DST); default UTC.';
 const totalsZoneDescription = 'IANA time zone, checked like everywhere else; totals over [from, to) do not depend on it.';
+const exactArgDescription =
+  'true: percentiles (median, p90) exactly, from the rows (percentile_cont). Default false: from hourly log-binned histograms where they answer, within 1 % of the exact value; counts, sums, averages and rates are exact either way. extensions.analyticsPaths says which path each source took.';
 const filterArgDescription =
   'Which tickets to count. Feedback follows its ticket; feedback naming no ticket matches teamIds/agentIds through the agent it names (and that agent\'s team) and customerIds through its own customer, and is left out by any other ticket condition (channels, priorities, statuses, categoryIds, tags, createdAt).';
 
@@ -306,6 +312,7 @@ builder.queryFields((t) => ({
     args: {
       range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
       timeZone: t.arg({
         type: 'TimeZone',
         defaultValue: 'UTC',
@@ -320,6 +327,7 @@ builder.queryFields((t) => ({
         filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
         scope: viewerScope(ctx),
         measures: selectedMeasures(info),
+        exact: args.exact === true,
       });
     },
   }),
@@ -333,6 +341,7 @@ builder.queryFields((t) => ({
       timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: zoneArgDescription }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
     },
     resolve: async (_root, args, ctx, info) => {
       const range = parseRange(args.range as DateTimeRangeArg);
@@ -344,6 +353,7 @@ builder.queryFields((t) => ({
         filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
         scope: viewerScope(ctx),
         measures: selectedMeasures(info, ['metrics']),
+        exact: args.exact === true,
       });
     },
   }),
@@ -355,6 +365,7 @@ builder.queryFields((t) => ({
       by: t.arg({ type: [DimensionEnum], required: true, description: 'One or two different dimensions.' }),
       range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
       filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
       timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: zoneArgDescription }),
       granularity: t.arg({ type: GranularityEnum, description: 'Also return each group per bucket of this size (at most 2000 buckets).' }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
@@ -376,6 +387,7 @@ builder.queryFields((t) => ({
         measures,
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
+        exact: args.exact === true,
         // Range totals per group cost a second grouping; skip them unless selected.
         totals: totals.size > 0,
       });
@@ -394,13 +406,14 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
       args: {
         range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
         filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
+      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
         timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: totalsZoneDescription }),
       },
       resolve: (parent, args, ctx, info) => {
         const range = parseRange(args.range as DateTimeRangeArg);
         validTimeZone(args.timeZone ?? 'UTC');
         const measures = [...selectedMeasures(info)].sort();
-        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, measures]);
+        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, measures]);
         const loader = loaderFor(
           ctx,
           `analytics:metrics:${key}`,
@@ -413,6 +426,7 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 filter: await cachedFilter(ctx, args.filter as TicketFilterArg),
                 scope: viewerScope(ctx),
                 measures,
+                exact: args.exact === true,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),
@@ -423,7 +437,11 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
   );
 }
 
-entityMetricsField('Agent', 'AGENT', "the agent's tickets (by current assignee) and the feedback credited to the agent");
+entityMetricsField(
+  'Agent',
+  'AGENT',
+  'the agent: solved-ticket metrics by the assignee at solve time, first-response metrics by the first reply\'s author, replies by their author, other ticket metrics by the current assignee, and the feedback credited to the agent',
+);
 entityMetricsField('Team', 'TEAM', "the team's tickets and the feedback credited to the team");
 entityMetricsField('Category', 'CATEGORY', 'the tickets in this category and their feedback');
 

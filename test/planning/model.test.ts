@@ -74,14 +74,15 @@ describe('seasonal regression on a synthetic history', () => {
     // True level growth: 2 % of the first week's level per week, i.e. linear.
     expect(model.trendPerWeek / model.level).toBeCloseTo(WEEKLY_GROWTH_AT_END, 2);
     expect([...model.holidayFactors.keys()]).toEqual(['7']);
-    // Each hour within 0.35 tickets of the true rate (counts are whole tickets).
+    // Each hour within 0.45 tickets of the true rate: counts are whole tickets, and with the
+    // 4-week half-life a slot rests on ~6 effective weeks of them.
     let worst = 0;
     for (const p of future) {
       const truth = trueRate(p.start, start, ZONE, holidays);
       const err = Math.abs(predictHour(model, p) - truth);
       worst = Math.max(worst, err);
     }
-    expect(worst).toBeLessThan(0.35);
+    expect(worst).toBeLessThan(0.45);
     const byDay = new Map<string, { f: number; t: number }>();
     for (const p of future) {
       const day = DateTime.fromMillis(p.start, { zone: ZONE }).toISODate() ?? '';

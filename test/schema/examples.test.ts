@@ -25,26 +25,38 @@ describe('GraphiQL example tabs', () => {
 });
 
 describe('GraphiQL page', () => {
-  it('serves GraphiQL with the example tabs, under a CSP that lets its assets load', async () => {
-    const response = await gqlClient(db).server.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
+  it('serves GraphiQL with the example tabs, every asset from this server, under a CSP allowing only that', async () => {
+    const { server } = gqlClient(db);
+    const response = await server.fetch('http://localhost/graphql', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toMatch(/<title>Supportgraph<\/title>/);
     for (const name of ['WeeklyKpis', 'TeamComparison', 'Agents', 'ChannelsByMonth', 'UrgentTickets']) expect(html).toContain(name);
+    // No absolute URL anywhere in the page: nothing is fetched from a CDN.
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
     const csp = Object.fromEntries(
       (response.headers.get('content-security-policy') ?? '').split(';').map((part) => {
         const [directive, ...sources] = part.trim().split(/\s+/);
         return [directive, sources];
       }),
     );
-    // The page loads scripts from these origins and fetches its editor workers from them,
-    // then starts the workers from blob: URLs.
-    const origins = new Set([...html.matchAll(/src=["']?(https:\/\/[^/"' >]+)/g)].map((m) => m[1]));
-    expect(origins.size).toBeGreaterThan(0);
-    for (const origin of origins) {
-      expect(csp['script-src']).toContain(origin);
-      expect(csp['connect-src']).toContain(origin);
+    expect(csp['script-src']).toEqual(["'self'"]);
+    expect(csp['connect-src']).toEqual(["'self'"]);
+    // Every script and stylesheet the page names is served here, with its type.
+    const assets = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toEqual(['/graphiql/favicon.ico', '/graphiql/graphiql.css', '/graphiql/boot.js', '/graphiql/yoga-graphiql.js']);
+    for (const path of [...assets, '/graphiql/editor.worker.js', '/graphiql/json.worker.js', '/graphiql/graphql.worker.js']) {
+      const asset = await server.fetch(`http://localhost${path}`);
+      expect(asset.status, path).toBe(200);
+      expect(asset.headers.get('content-type'), path).toMatch(/javascript|css|icon/);
+      expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(1000);
     }
-    expect(csp['worker-src']).toContain('blob:');
+    expect((await server.fetch('http://localhost/graphiql/nothing.js')).status).toBe(404);
+  });
+
+  it('serves no GraphiQL assets when GraphiQL is off', async () => {
+    const { server } = gqlClient(db, { graphiql: false });
+    const response = await server.fetch('http://localhost/graphiql/boot.js');
+    expect(response.status).not.toBe(200);
   });
 });

@@ -1,0 +1,24 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SourcePath } from '../compile.ts';
+import type { EventSource } from '../registry.ts';
+
+/** One engine statement: which kind of call ran it and the path each of its sources took. */
+export interface AnalyticsPathReport {
+  call: 'totals' | 'series' | 'breakdown' | 'entities';
+  paths: Partial<Record<EventSource, SourcePath>>;
+}
+
+const store = new AsyncLocalStorage<AnalyticsPathReport[]>();
+
+/**
+ * Runs `work` collecting the path reports of every engine statement it causes (the
+ * server wraps each GraphQL execution, and puts them in `extensions.analyticsPaths`).
+ */
+export function collectAnalyticsPaths<T>(reports: AnalyticsPathReport[], work: () => T): T {
+  return store.run(reports, work);
+}
+
+/** Records one statement's paths in the collection of the running request, if any. */
+export function reportAnalyticsPaths(report: AnalyticsPathReport): void {
+  store.getStore()?.push(report);
+}

@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../seeds/demo.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { browserSkipReason, launchBrowser, SCREENSHOT_DIR, startHttpServer, watchedPage, type RunningServer, type WatchedPage } from './harness.ts';
+import { dashboardFiles } from '../../src/static/dashboard.ts';
+
+const skip = browserSkipReason() ?? (dashboardFiles().built ? null : 'web/dist is missing: run npm run build:web (npm install does it)');
+if (skip) console.warn(`test/web/dashboard.test.ts skipped: ${skip}`);
+
+// Demo data ends now, as the dashboard's ranges do. 600 tickets over 120 days keep the
+// browser test quick while every panel has something to show.
+const NOW = new Date();
+const ADMIN = 'dashboard-test-admin-token-0123456789';
+let db: TestDatabase;
+let dev: RunningServer;
+let production: RunningServer;
+let browser: Browser;
+
+async function api<T>(server: RunningServer, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data: T; errors?: unknown[] };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
+
+/** The range the dashboard computes for "last 28 days" in `zone`: 28 local days ending tonight. */
+function last28Days(zone: string): { from: string; to: string } {
+  const to = DateTime.fromJSDate(new Date()).setZone(zone).startOf('day').plus({ days: 1 });
+  const iso = (t: DateTime) => t.toUTC().toISO({ suppressMilliseconds: true })!;
+  return { from: iso(to.minus({ days: 28 })), to: iso(to) };
+}
+
+async function panelsReady(page: Page): Promise<void> {
+  await page.locator('[data-panel]').first().waitFor();
+  await expect.poll(() => page.locator('[data-panel][data-state="ready"]').count(), { timeout: 30_000 }).toBe(await page.locator('[data-panel]').count());
+}
+
+function clean(watched: WatchedPage): void {
+  expect(watched.external, 'requests to other hosts').toEqual([]);
+  expect(watched.errors, 'console errors').toEqual([]);
+}
+
+const METRICS = `ticketsCreated ticketsSolved backlog firstResponseTime { median } resolutionTime { median }
+  csat { score } nps { score } firstContactResolutionRate sla { firstResponse { attainment } }`;
+
+describe.skipIf(skip !== null)('the dashboard in a browser', () => {
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await seedDemo(db, { tickets: 600, seed: 11, days: 120, now: NOW });
+    dev = await startHttpServer({ db });
+    production = await startHttpServer({ db, production: true, config: { adminToken: ADMIN } });
+    browser = await launchBrowser();
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await dev?.close();
+    await production?.close();
+    await db?.destroy();
+  });
+
+  it('shows the numbers the API gives for the same range and zone, offline and without console errors', async () => {
+    const watched = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
+    const { page } = watched;
+    await page.goto(`${dev.url}/?range=28d&granularity=DAY`);
+    await panelsReady(page);
+    // The zone picker defaults to the browser's zone.
+    expect(await page.locator('select[name=tz]').inputValue()).toBe('Europe/Berlin');
+    const range = last28Days('Europe/Berlin');
+    const days = 28;
+    const previous = { from: DateTime.fromISO(range.from).setZone('Europe/Berlin').minus({ days }).toUTC().toISO({ suppressMilliseconds: true }), to: range.from };
+    const expected = await api<{ current: Record<string, any>; previous: Record<string, any> }>(dev,
+      `query ($range: DateTimeRange!, $previous: DateTimeRange!) {
+        current: metrics(range: $range, timeZone: "Europe/Berlin") { ${METRICS} }
+        previous: metrics(range: $previous, timeZone: "Europe/Berlin") { ${METRICS} } }`, { range, previous });
+    const pick = (m: Record<string, any>) => ({
+      created: m.ticketsCreated, solved: m.ticketsSolved, backlog: m.backlog, frt: m.firstResponseTime.median,
+      resolution: m.resolutionTime.median, csat: m.csat.score, nps: m.nps.score, fcr: m.firstContactResolutionRate,
+      sla: m.sla.firstResponse.attainment,
+    });
+    const shown: Record<string, number | null> = {};
+    for (const card of await page.locator('[data-card]').all()) {
+      const value = await card.getAttribute('data-value');
+      shown[(await card.getAttribute('data-card'))!] = value === '' || value === null ? null : Number(value);
+    }
+    expect(shown).toEqual(pick(expected.current));
+    // Seeded data has tickets in the range: the cards are not all empty.
+    expect(expected.current.ticketsCreated).toBeGreaterThan(50);
+    // The visible text is the same count, and the change is computed against the previous period.
+    await expect.poll(() => page.locator('[data-card="created"] .value').innerText()).toBe(expected.current.ticketsCreated.toLocaleString('en-US'));
+    expect(await page.locator('[data-card="created"] .change').innerText()).toContain(`vs ${expected.previous.ticketsCreated.toLocaleString('en-US')}`);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png') });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-full.png'), fullPage: true });
+    clean(watched);
+    await watched.context.close();
+  }, 90_000);
+
+  it('changing the zone changes the buckets, the URL keeps the view, and a bucket drills through to exactly its tickets', async () => {
+    const watched = await watchedPage(browser, { timezoneId: 'UTC' });
+    const { page } = watched;
+    await page.goto(`${dev.url}/?range=28d&granularity=DAY&tz=UTC`);
+    await panelsReady(page);
+    const instant = (iso: string) => new Date(iso).toISOString();
+    const starts = async () => (JSON.parse((await page.locator('[data-panel="trends"] .panel-body').getAttribute('data-starts')) ?? '[]') as string[]).map(instant);
+    const utc = await starts();
+    expect(utc[0]).toBe(instant(last28Days('UTC').from));
+    await page.locator('select[name=tz]').selectOption('Asia/Tokyo');
+    await expect.poll(async () => (await starts())[0]).not.toBe(utc[0]);
+    await panelsReady(page);
+    const tokyo = await api<{ timeSeries: { start: string; metrics: { ticketsCreated: number } }[] }>(dev,
+      `query ($range: DateTimeRange!) { timeSeries(range: $range, granularity: DAY, timeZone: "Asia/Tokyo") { start metrics { ticketsCreated } } }`,
+      { range: last28Days('Asia/Tokyo') });
+    // Tokyo days start at 15:00 UTC the day before.
+    expect(await starts()).toEqual(tokyo.timeSeries.map((b) => instant(b.start)));
+    expect(instant(tokyo.timeSeries[0].start)).toMatch(/T15:00:00.000Z$/);
+    expect(new URL(page.url()).searchParams.get('tz')).toBe('Asia/Tokyo');
+
+    // Reloading the URL gives the same view.
+    await page.reload();
+    await panelsReady(page);
+    expect(await page.locator('select[name=tz]').inputValue()).toBe('Asia/Tokyo');
+
+    // Drill-through: the bucket with the most tickets lists exactly that many.
+    const busiest = tokyo.timeSeries.reduce((a, b) => (b.metrics.ticketsCreated > a.metrics.ticketsCreated ? b : a));
+    expect(busiest.metrics.ticketsCreated).toBeGreaterThan(0);
+    await page.locator('[data-panel="trends"] details.bucket-table summary').click();
+    await page.locator(`[data-panel="trends"] tr[data-start="${busiest.start}"] button[data-drill]`).click();
+    const dialog = page.locator('#drill');
+    await expect.poll(() => dialog.getAttribute('data-state')).toBe('ready');
+    expect(await dialog.getAttribute('data-total')).toBe(String(busiest.metrics.ticketsCreated));
+    expect(await dialog.locator('tbody tr').count()).toBe(busiest.metrics.ticketsCreated);
+    await dialog.locator('button.close').click();
+
+    // Sorting the team table by a column orders its rows by that column.
+    await page.locator('[data-panel="teams"] th[data-sort="solved"]').click();
+    const solved = await page.locator('[data-panel="teams"] tbody tr td:nth-child(3)').allInnerTexts();
+    const numbers = solved.map((s) => Number(s.replace(/,/g, '')));
+    expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
+    clean(watched);
+    await watched.context.close();
+  }, 90_000);
+
+  it('in production asks for a token and shows a TEAM_LEAD only their team', async () => {
+    const { teams } = await api<{ teams: { id: string; name: string }[] }>(production, '{ teams { id name } }', {}, ADMIN);
+    expect(teams.length).toBeGreaterThan(1);
+    const created = await api<{ createApiToken: { secret: string } }>(production,
+      `mutation ($input: ApiTokenInput!) { createApiToken(input: $input) { secret } }`,
+      { input: { name: 'lead of one team', role: 'TEAM_LEAD', teamIds: [teams[0].id] } }, ADMIN);
+
+    const watched = await watchedPage(browser, { viewport: { width: 390, height: 844 }, timezoneId: 'Europe/Berlin' });
+    const { page } = watched;
+    // The page loads without a token; its first request is refused (401) and it asks for one.
+    watched.errors.length = 0;
+    await page.goto(`${production.url}/`);
+    const prompt = page.locator('#token');
+    await prompt.locator('input').waitFor();
+    await prompt.locator('input').fill(created.createApiToken.secret);
+    await prompt.locator('button[type=submit]').click();
+    await panelsReady(page);
+    const rows = page.locator('[data-panel="teams"] tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().locator('td').first().innerText()).toBe(teams[0].name);
+    expect(await page.locator('select[name=team] option').allInnerTexts()).toEqual(['My teams', teams[0].name]);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-mobile.png') });
+    // The token lives in session storage only.
+    expect(await page.evaluate(() => sessionStorage.getItem('supportgraph:token'))).toBe(created.createApiToken.secret);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(watched.external).toEqual([]);
+    // The one expected console error is the browser's note on the first 401.
+    expect(watched.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    await watched.context.close();
+  }, 90_000);
+});
