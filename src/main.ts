@@ -5,6 +5,8 @@ import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadDemoDataIfEmpty } from './demo.ts';
+import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
+import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
@@ -112,6 +114,12 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   if (config.seedDemo) await loadDemoDataIfEmpty(db, config.demoTickets, log);
+  if (stopping) return;
+  // Tickets loaded around ingestion (or before migration 0007) get their SLA and
+  // event-derived columns now, so none reads as "no policy" only because nothing ran.
+  const slaCaughtUp = await recomputeUncomputedTickets(db);
+  const factsCaughtUp = await deriveMissingTicketFacts(db);
+  if (slaCaughtUp + factsCaughtUp > 0) log.info({ slaCaughtUp, factsCaughtUp }, 'derived ticket columns computed for tickets that had none');
   if (stopping) return;
 
   const yoga = createServer({ db, production: config.production, logger: log, config, lifecycle });

@@ -1,6 +1,6 @@
 import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
-import { createYoga, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
@@ -52,6 +52,8 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** The HTTP server's lifecycle: while it drains, `/ready` answers 503. */
   lifecycle?: ServerLifecycle;
+  /** false: the KPI engine reads every source from the rows, never from rollups (benchmarks compare both). */
+  analyticsRollups?: boolean;
 }
 
 /** How long `/health` and `/ready` wait for the database before answering 503. */
@@ -116,6 +118,23 @@ function withoutSuggestions(error: GraphQLError, production: boolean): GraphQLEr
 }
 
 /**
+ * In production, removes graphql-js' suggestions from validation errors too (a literal
+ * enum value such as `channels: [EMAL]` is checked there, before any masking runs).
+ */
+function useNoSuggestions(production: boolean): Plugin {
+  return {
+    onValidate() {
+      if (!production) return undefined;
+      return ({ result, setResult }) => {
+        if (result.some((error) => error.message.includes('Did you mean'))) {
+          setResult(result.map((error) => withoutSuggestions(error, true)));
+        }
+      };
+    },
+  };
+}
+
+/**
  * Every error a client sees gets a stable code; a cancelled statement becomes
  * QUERY_TIMEOUT; an unexpected one is logged with the request id, which the client
  * also receives, and its message is masked in production.
@@ -171,7 +190,6 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
-  let migrationsApplied = false;
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
     maxAliases: { n: LIMITS.maxAliases, onReject: [armorRejection], propagateOnRejection: false },
@@ -224,7 +242,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     context: (): Context => {
       const record = currentRequest();
       if (!record?.auth) throw userError('UNAUTHENTICATED', 'this request carries no authenticated viewer');
-      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map() };
+      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map(), analyticsRollups: options.analyticsRollups !== false };
     },
     plugins: [
       // Order matters: the lifecycle wraps everything; routes and limits answer before
@@ -248,9 +266,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
             }
             try {
               await db.ping(HEALTH_TIMEOUT_MS);
-              // Applied migrations stay applied: once all are there, the table is not read again.
-              migrationsApplied ||= (await readiness(db, migrations)).ready;
-              const state = migrationsApplied ? { ready: true, pending: [] } : await readiness(db, migrations);
+              const state = await readiness(db, migrations);
               endResponse(
                 state.ready
                   ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
@@ -275,6 +291,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...armor.protect().plugins,
+      useNoSuggestions(!graphiql),
       useIntrospection(graphiql),
       useAccessPolicy(),
       useCostLimit(config.queryCostLimit),

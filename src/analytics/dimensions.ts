@@ -81,13 +81,28 @@ export interface DimensionSql {
   isEnum: boolean;
 }
 
-/** Where a row's event happened, for the cyclic dimensions: its event time and the query's zone. */
+/** What a source's rows say about their event: when (for the cyclic dimensions) and whose. */
 export interface EventClock {
   /** The source's event-time expression (the one that places the row in a bucket). */
   time: Prisma.Sql;
   /** IANA zone name, already validated; sent as a parameter. */
   timeZone: string;
+  /** The agent the source's metric is attributed to (AGENT dimension and agentIds filter). */
+  agent?: Prisma.Sql;
 }
+
+/**
+ * Who a ticket-row metric belongs to when its event has an author: the assignee at the
+ * latest solve for solved-ticket metrics, the author of the first public reply for
+ * first-response metrics (both derived from events on ingest). A ticket whose facts were
+ * never derived (eventFactsAt null: loaded around ingestion) falls back to its current
+ * assignee. Metrics without an author (created, SLA) use the current assignee.
+ */
+export const ATTRIBUTED_AGENT = {
+  current: Prisma.sql`t."assigneeId"`,
+  solver: Prisma.sql`(CASE WHEN t."eventFactsAt" IS NULL THEN t."assigneeId" ELSE t."solvedById" END)`,
+  firstResponder: Prisma.sql`(CASE WHEN t."eventFactsAt" IS NULL THEN t."assigneeId" ELSE t."firstResponderId" END)`,
+};
 
 /**
  * SQL for one dimension (aliases: `t` ticket, `f` feedback; `k` is the key's column
@@ -107,6 +122,7 @@ export function dimensionSql(dimension: Dimension, row: RowKind, k: number, cloc
     case 'TEAM':
       return row === 'ticket' ? plain('teamId', false) : { value: FEEDBACK_CREDIT.teamId, joins: [], isEnum: false };
     case 'AGENT':
+      if (clock?.agent) return { value: clock.agent, joins: [], isEnum: false };
       return row === 'ticket' ? plain('assigneeId', false) : { value: FEEDBACK_CREDIT.assigneeId, joins: [], isEnum: false };
     case 'CUSTOMER_TIER': {
       const alias = Prisma.raw(`cu${k}`);

@@ -284,6 +284,12 @@ export const METRICS: readonly MetricNode[] = [
     typeName: 'SlaStats',
     typeDescription: 'SLA outcomes per target kind.',
     children: [
+      count(
+        'notComputed',
+        'Tickets created in the bucket whose SLA columns were never computed (loaded around ingestion): their targets are unknown, not absent, so attainment may be incomplete while this is above 0. The server computes them at start. Placed by createdAt.',
+        'created',
+        Prisma.sql`(count(*) FILTER (WHERE t."slaComputedAt" IS NULL))::int`,
+      ),
       slaTarget(
         'firstResponse',
         'First-response target (Ticket.firstResponseDueAt); fulfilled by the first public agent reply, or by a solve without a reply.',

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.ts';
 import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
+import { unstorableText } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 import { authenticate, type AuthSettings } from './authenticate.ts';
@@ -240,18 +241,25 @@ export function useAuthGate(options: GateOptions): Plugin {
   };
 }
 
-const NUL = '\u0000';
-
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes(NUL);
-  if (depth > 50 || value === null || typeof value !== 'object') return false;
-  return Object.values(value).some((item) => containsNul(item, depth + 1));
+/** The first string in a variable value PostgreSQL could not store, with where it is. */
+function findUnstorable(value: unknown, path: string, depth = 0): { path: string; problem: string } | null {
+  if (typeof value === 'string') {
+    const problem = unstorableText(value);
+    return problem ? { path, problem } : null;
+  }
+  if (depth > 50 || value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = findUnstorable(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 /**
  * Applies the access policy (src/auth/policy.ts) to every operation before it runs, for
  * /graphql and for anything else that executes through this server's pipeline. Also
- * refuses NUL characters, which PostgreSQL cannot store or compare in text.
+ * refuses strings PostgreSQL cannot store or compare as text (NUL characters, lone
+ * UTF-16 surrogates), naming where they are.
  */
 export function useAccessPolicy(): Plugin<Context> {
   return {
@@ -266,17 +274,26 @@ export function useAccessPolicy(): Plugin<Context> {
         setResultAndStopExecution({ errors: [violation] });
         return;
       }
-      let nul = containsNul(args.variableValues);
-      if (!nul) {
+      let bad: { path: string; problem: string } | null = null;
+      for (const [name, value] of Object.entries(args.variableValues ?? {})) {
+        bad ??= findUnstorable(value, `$${name}`);
+      }
+      if (!bad) {
+        const argumentNames: string[] = [];
         visit(args.document, {
+          Argument: {
+            enter: (node) => void argumentNames.push(node.name.value),
+            leave: () => void argumentNames.pop(),
+          },
           StringValue(node) {
-            if (node.value.includes(NUL)) nul = true;
+            const problem = unstorableText(node.value);
+            if (problem) bad ??= { path: `argument ${argumentNames.at(-1) ?? '(unknown)'}`, problem };
           },
         });
       }
-      if (nul) {
+      if (bad) {
         setResultAndStopExecution({
-          errors: [userError('BAD_USER_INPUT', 'strings may not contain NUL characters (\\u0000); remove them')],
+          errors: [userError('BAD_USER_INPUT', `the string at ${bad.path} ${bad.problem}`, { field: bad.path })],
         });
       }
     },

@@ -28,17 +28,33 @@ export interface WriterOptions {
 
 const encoder = new TextEncoder();
 
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/**
+ * A CSV text field whose every line is formula-safe: a reader that splits a quoted
+ * multi-line cell (or a spreadsheet showing its lines) sees each line's start, so the
+ * formula check runs on each of them, not only on the first.
+ */
+export function csvSafeLines(text: string): string {
+  if (!LINE_BREAK.test(text)) return text;
+  return text
+    .split(/(\r\n|\r|\n)/)
+    .map((part, i) => (i % 2 === 0 && i > 0 ? escapeFormula(part) : part))
+    .join('');
+}
+
 /**
  * Writes one table as RFC 4180 CSV: UTF-8, CRLF line ends, a header row, fields quoted
- * when they hold a comma, quote or line break; one chunk per batch.
+ * when they hold a comma, quote, CR or LF (csv-stringify quotes only its own record
+ * delimiter, so a bare LF or CR would start a new row); one chunk per batch.
  */
 export async function* csvChunks(table: TableSource, options: WriterOptions, stats: WriteStats): AsyncGenerator<Uint8Array> {
-  const format = (rows: string[][]) => stringify(rows, { record_delimiter: '\r\n' });
-  yield encoder.encode((options.bom ? '\uFEFF' : '') + format([table.columns.map((c) => escapeFormula(c.name))]));
+  const format = (rows: string[][]) => stringify(rows, { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
+  yield encoder.encode((options.bom ? '\uFEFF' : '') + format([table.columns.map((c) => csvSafeLines(escapeFormula(c.name)))]));
   for await (const batch of table.batches) {
     stats.rows += batch.length;
     if (batch.length === 0) continue;
-    yield encoder.encode(format(batch.map((row) => row.map((value, i) => csvCell(value, table.columns[i].kind, options.timeZone)))));
+    yield encoder.encode(format(batch.map((row) => row.map((value, i) => csvSafeLines(csvCell(value, table.columns[i].kind, options.timeZone))))));
   }
 }
 

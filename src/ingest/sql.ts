@@ -72,7 +72,31 @@ export async function upsertRows(
     upsertStatement(table, columns),
     [JSON.stringify(records)],
   );
-  return rows.map((row) => ({ id: Number(row.id), externalId: row.externalId, outcome: row.outcome }));
+  const result = rows.map((row) => ({ id: Number(row.id), externalId: row.externalId, outcome: row.outcome }));
+  if (result.length < records.length) result.push(...(await concurrentlyInserted(tx, table, records, result)));
+  return result;
+}
+
+/**
+ * The rows a concurrent writer inserted, with the same values, between this statement's
+ * snapshot and its insert: ON CONFLICT found them equal, so the statement reports
+ * nothing for them. They are unchanged by this call, so the counts add up to the rows
+ * sent; a later statement of the transaction sees them and gives their ids.
+ */
+async function concurrentlyInserted(
+  tx: IngestTx,
+  table: string,
+  records: readonly Record<string, unknown>[],
+  reported: readonly UpsertedRow[],
+): Promise<UpsertedRow[]> {
+  const seen = new Set(reported.map((row) => row.externalId));
+  const missing = records.map((record) => String(record.externalId)).filter((externalId) => !seen.has(externalId));
+  if (missing.length === 0) return [];
+  const rows = await tx.query<{ id: number; externalId: string }>(
+    `SELECT id, "externalId" FROM ${q(table)} WHERE "externalId" IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    [JSON.stringify(missing)],
+  );
+  return rows.map((row) => ({ id: Number(row.id), externalId: row.externalId, outcome: 'unchanged' as const }));
 }
 
 /** The kinds of entity a row can reference by externalId. */

@@ -17,6 +17,15 @@ import type {
   TicketInput,
 } from './types.ts';
 
+import {
+  inInstantWindow,
+  instantWindowMessage,
+  MAX_EVENTS,
+  MAX_TAGS,
+  MAX_TEXT_LENGTH,
+  unstorableText,
+} from '../limits.ts';
+
 // The rules an input row must follow that need no database: the pure half of
 // validation. Reference checks (does this team exist?) live with the SQL in upsert.ts.
 
@@ -74,6 +83,12 @@ export function checkBatchShape(rows: readonly { externalId: string }[], errors:
       errors.add(index, null, 'externalId', 'externalId must be a non-empty string');
       return;
     }
+    const textProblem = textLimitProblem('externalId', row.externalId, MAX_TEXT_LENGTH.externalId);
+    if (textProblem) {
+      // The id itself is not repeated back: it may be the 100 KB that was refused.
+      errors.add(index, null, 'externalId', textProblem);
+      return;
+    }
     const first = firstAt.get(row.externalId);
     if (first === undefined) firstAt.set(row.externalId, index);
     else errors.add(index, row.externalId, 'externalId', `duplicated in this batch: also at index ${first}`);
@@ -111,7 +126,16 @@ function checkDate(errors: RowErrors, index: number, externalId: string, field: 
     if (required) errors.add(index, externalId, field, `${field} is required`);
   } else if (!isValidDate(value)) {
     errors.add(index, externalId, field, `${field} is not a valid date-time`);
+  } else if (!inInstantWindow(value)) {
+    errors.add(index, externalId, field, `${field} ${instantWindowMessage(value)}`);
   }
+}
+
+/** Why a text value cannot be stored (too long, NUL, lone surrogate); null when it can. */
+export function textLimitProblem(field: string, value: string, max: number): string | null {
+  if (value.length > max) return `${field} is ${value.length} characters long; the limit is ${max}`;
+  const problem = unstorableText(value);
+  return problem ? `${field} ${problem}` : null;
 }
 
 function checkCount(errors: RowErrors, index: number, externalId: string, field: string, value: unknown): void {
@@ -125,14 +149,31 @@ function checkCount(errors: RowErrors, index: number, externalId: string, field:
   }
 }
 
-function checkText(errors: RowErrors, index: number, externalId: string, field: string, value: unknown, required: boolean): void {
+function checkText(
+  errors: RowErrors,
+  index: number,
+  externalId: string,
+  field: keyof typeof MAX_TEXT_LENGTH,
+  value: unknown,
+  required: boolean,
+): void {
   if (value === undefined || value === null) {
     if (required) errors.add(index, externalId, field, `${field} is required`);
   } else if (typeof value !== 'string') {
     errors.add(index, externalId, field, `${field} must be a string`);
   } else if (required && value.trim() === '') {
     errors.add(index, externalId, field, `${field} must not be empty`);
+  } else {
+    const problem = textLimitProblem(field, value, MAX_TEXT_LENGTH[field]);
+    if (problem) errors.add(index, externalId, field, problem);
   }
+}
+
+/** References by externalId: as long as an externalId may be, and storable. */
+function checkReference(errors: RowErrors, index: number, externalId: string, field: string, value: unknown): void {
+  if (typeof value !== 'string') return;
+  const problem = textLimitProblem(field, value, MAX_TEXT_LENGTH.externalId);
+  if (problem) errors.add(index, externalId, field, problem);
 }
 
 /** Rules of a team row that need no database. */
@@ -145,11 +186,15 @@ export function checkAgentRow(row: AgentInput, index: number, errors: RowErrors)
   checkText(errors, index, row.externalId, 'name', row.name, true);
   checkText(errors, index, row.externalId, 'email', row.email, false);
   checkText(errors, index, row.externalId, 'role', row.role, false);
+  checkReference(errors, index, row.externalId, 'teamExternalId', row.teamExternalId);
 }
 
 /** Rules of a customer row that need no database. */
 export function checkCustomerRow(row: CustomerInput, index: number, errors: RowErrors): void {
   checkEnum(errors, index, row.externalId, 'tier', CustomerTier, row.tier, false);
+  checkText(errors, index, row.externalId, 'name', row.name, false);
+  checkText(errors, index, row.externalId, 'email', row.email, false);
+  checkText(errors, index, row.externalId, 'organization', row.organization, false);
   if (row.country !== undefined && row.country !== null && !/^[A-Z]{2}$/.test(row.country)) {
     errors.add(index, row.externalId, 'country', `country "${row.country}" is not an ISO 3166-1 alpha-2 code such as "DE"`);
   }
@@ -158,6 +203,7 @@ export function checkCustomerRow(row: CustomerInput, index: number, errors: RowE
 /** Rules of a category row that need no database. */
 export function checkCategoryRow(row: CategoryInput, index: number, errors: RowErrors): void {
   checkText(errors, index, row.externalId, 'name', row.name, true);
+  checkReference(errors, index, row.externalId, 'parentExternalId', row.parentExternalId);
   if (row.parentExternalId === row.externalId) {
     errors.add(index, row.externalId, 'parentExternalId', 'a category cannot be its own parent');
   }
@@ -168,6 +214,10 @@ export function checkFeedbackRow(row: FeedbackInput, index: number, errors: RowE
   const id = row.externalId;
   checkEnum(errors, index, id, 'kind', FeedbackKind, row.kind, true);
   checkDate(errors, index, id, 'createdAt', row.createdAt, true);
+  checkText(errors, index, id, 'comment', row.comment, false);
+  checkReference(errors, index, id, 'ticketExternalId', row.ticketExternalId);
+  checkReference(errors, index, id, 'agentExternalId', row.agentExternalId);
+  checkReference(errors, index, id, 'customerExternalId', row.customerExternalId);
   if (typeof row.score !== 'number' || !Number.isInteger(row.score)) {
     errors.add(index, id, 'score', 'score must be a whole number');
   } else if (isOneOf(FeedbackKind, row.kind)) {
@@ -237,12 +287,18 @@ const show = (value: Date | number | boolean | null): string => (value instanceo
 
 function checkEvents(row: TicketInput, index: number, errors: RowErrors): void {
   const events = row.events ?? [];
+  if (events.length > MAX_EVENTS) {
+    errors.add(index, row.externalId, 'events', `the ticket has ${events.length} events; the limit is ${MAX_EVENTS}`);
+    return;
+  }
   const ids = new Map<string, number>();
   events.forEach((event, n) => {
     const at = `events[${n}]`;
     checkEnum(errors, index, row.externalId, `${at}.type`, TicketEventType, event.type, true);
     checkDate(errors, index, row.externalId, `${at}.occurredAt`, event.occurredAt, true);
     checkEnum(errors, index, row.externalId, `${at}.status`, TicketStatus, event.status, false);
+    checkReference(errors, index, row.externalId, `${at}.externalId`, event.externalId);
+    checkReference(errors, index, row.externalId, `${at}.agentExternalId`, event.agentExternalId);
     const id = event.externalId ?? `${row.externalId}#${n + 1}`;
     const first = ids.get(id);
     if (first !== undefined) errors.add(index, row.externalId, `${at}.externalId`, `event externalId "${id}" is also used by events[${first}]`);
@@ -278,6 +334,16 @@ export function checkTicketRow(row: TicketInput, index: number, errors: RowError
   checkCount(errors, index, id, 'reopenCount', row.reopenCount);
   if (row.tags !== undefined && row.tags !== null && (!Array.isArray(row.tags) || row.tags.some((tag) => typeof tag !== 'string'))) {
     errors.add(index, id, 'tags', 'tags must be a list of strings');
+  } else if (row.tags && row.tags.length > MAX_TAGS) {
+    errors.add(index, id, 'tags', `the ticket has ${row.tags.length} tags; the limit is ${MAX_TAGS}`);
+  } else if (row.tags) {
+    row.tags.forEach((tag, n) => {
+      const problem = textLimitProblem(`tags[${n}]`, tag, MAX_TEXT_LENGTH.tag);
+      if (problem) errors.add(index, id, `tags[${n}]`, problem);
+    });
+  }
+  for (const field of ['categoryExternalId', 'teamExternalId', 'assigneeExternalId', 'customerExternalId'] as const) {
+    checkReference(errors, index, id, field, row[field]);
   }
   if (row.events) checkEvents(row, index, errors);
 

@@ -4,9 +4,11 @@
  *   expected(t) = max(0, a + b·τ(t)) · S[hour of week of t] · H[holiday kind of t][hour of day]
  *
  * - `a + b·τ` is a linear trend (τ in weeks, 0 at the end of the history), fitted with
- *   `S` by alternating least squares on the last `fitWeeks` weeks of normal (non-holiday) hours;
- *   the least-squares weights are Poisson ones (variance ∝ mean), so the normal equations are
- *   Σ S·[1 τ; τ τ²]·[a b] = Σ y·[1 τ].
+ *   `S` by alternating weighted least squares on the last `fitWeeks` weeks of normal
+ *   (non-holiday) hours. Weights: Poisson ones (variance ∝ mean) times exponential
+ *   forgetting w = 0.5^(age / halfLife), so the normal equations are
+ *   Σ w·S·[1 τ; τ τ²]·[a b] = Σ w·y·[1 τ], and S[k] = Σ w·y / Σ w·(a + bτ) over slot k.
+ *   The forgetting is what exponential smoothing (Holt-Winters) does recursively.
  * - `S` is the hour-of-week profile (168 local hours, mean 1): daily and weekly seasonality at once.
  * - Holidays: a holiday hour's effect `H` is learned from the holidays before it with the
  *   same closed calendars ("kind"): the ratio of what arrived on those hours to what a normal
@@ -53,7 +55,16 @@ export interface FitOptions {
   fitWeeks?: number;
   /** Pseudo-count (in expected arrivals) pulling a holiday's hourly ratio towards its all-day ratio (default 10). */
   holidayShrinkage?: number;
+  /** Half-life in weeks of the observation weights: recent weeks count more (default HALF_LIFE_WEEKS). */
+  halfLifeWeeks?: number;
 }
+
+/**
+ * Default half-life of the observation weights, in weeks. Chosen on the demo data's
+ * backtest (bench/README.md): 3-5 weeks give the same hourly WAPE; 4 tracks level changes
+ * best at WEEK granularity, without weights the weekly forecast loses to the baseline.
+ */
+export const HALF_LIFE_WEEKS = 4;
 
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
@@ -92,6 +103,9 @@ export function fitSeasonalModel(points: readonly HourPoint[], counts: readonly 
   const idx: number[] = [];
   for (let i = first; i < points.length; i += 1) if (points[i].holiday === '' && points[i].start < origin) idx.push(i);
   const tau = (i: number) => (points[i].start - origin) / WEEK_MS;
+  // Exponential forgetting, as in exponential smoothing: a week `halfLife` old counts half.
+  const halfLife = options.halfLifeWeeks ?? HALF_LIFE_WEEKS;
+  const weight = idx.map((i) => (halfLife > 0 ? 0.5 ** (-tau(i) / halfLife) : 1));
 
   // Alternating least squares: profile given the trend, trend given the profile.
   let a = idx.length > 0 ? idx.reduce((s, i) => s + counts[i], 0) / idx.length : 0;
@@ -100,10 +114,10 @@ export function fitSeasonalModel(points: readonly HourPoint[], counts: readonly 
   for (let iter = 0; iter < 8; iter += 1) {
     const num = new Array<number>(168).fill(0);
     const den = new Array<number>(168).fill(0);
-    for (const i of idx) {
-      num[points[i].slot] += counts[i];
-      den[points[i].slot] += Math.max(1e-9, a + b * tau(i));
-    }
+    idx.forEach((i, j) => {
+      num[points[i].slot] += weight[j] * counts[i];
+      den[points[i].slot] += weight[j] * Math.max(1e-9, a + b * tau(i));
+    });
     const seen = den.filter((d) => d > 0).length;
     profile = num.map((n, k) => (den[k] > 0 ? n / den[k] : 1));
     const mean = profile.reduce((s, v, k) => s + (den[k] > 0 ? v : 0), 0) / Math.max(1, seen);
@@ -113,15 +127,15 @@ export function fitSeasonalModel(points: readonly HourPoint[], counts: readonly 
     let s11 = 0;
     let r0 = 0;
     let r1 = 0;
-    for (const i of idx) {
-      const s = profile[points[i].slot];
+    idx.forEach((i, j) => {
+      const s = weight[j] * profile[points[i].slot];
       const t = tau(i);
       s00 += s;
       s01 += s * t;
       s11 += s * t * t;
-      r0 += counts[i];
-      r1 += counts[i] * t;
-    }
+      r0 += weight[j] * counts[i];
+      r1 += weight[j] * counts[i] * t;
+    });
     const det = s00 * s11 - s01 * s01;
     if (s00 <= 0) break;
     if (Math.abs(det) < 1e-9 * Math.max(1, s00 * s11)) {

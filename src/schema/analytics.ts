@@ -24,6 +24,7 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import type { Channel, CustomerTier, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { MEASURES, METRICS, orderName, type MetricGroup, type MetricNode } from '../analytics/registry.ts';
 import { AgentRef } from './agents.ts';
+import '../analytics/register.ts';
 import { builder } from './builder.ts';
 import { CategoryRef } from './categories.ts';
 import { loaderFor, type Context } from './context.ts';
@@ -90,7 +91,10 @@ export const MetricsRef = groupType({
 export const GranularityEnum = builder.enumType('Granularity', {
   description: 'Size of a time bucket, in the requested time zone (local midnight; calendar weeks, months, quarters and years).',
   values: {
-    HOUR: { description: 'Local clock hours (label 2026-03-29T14).' },
+    HOUR: {
+      description:
+        'Local clock hours (label 2026-03-29T14): the instants sharing one local date, hour and UTC offset. A skipped hour is missing; a repeated one appears twice; in a zone with a 30-minute DST change (Australia/Lord_Howe) the hour of the change is 30 minutes long.',
+    },
     DAY: { description: 'Local calendar days, 23 or 25 hours on DST changes (label 2026-03-29).' },
     WEEK: {
       description:
@@ -324,6 +328,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -350,6 +355,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info, ['metrics']),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -384,6 +390,7 @@ builder.queryFields((t) => ({
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
         // Range totals per group cost a second grouping; skip them unless selected.
         totals: totals.size > 0,
       });
@@ -423,6 +430,7 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 scope: viewerScope(ctx),
                 measures,
                 exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),
@@ -433,7 +441,11 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
   );
 }
 
-entityMetricsField('Agent', 'AGENT', "the agent's tickets (by current assignee) and the feedback credited to the agent");
+entityMetricsField(
+  'Agent',
+  'AGENT',
+  'the agent: solved-ticket metrics by the assignee at solve time, first-response metrics by the first reply\'s author, replies by their author, other ticket metrics by the current assignee, and the feedback credited to the agent',
+);
 entityMetricsField('Team', 'TEAM', "the team's tickets and the feedback credited to the team");
 entityMetricsField('Category', 'CATEGORY', 'the tickets in this category and their feedback');
 

@@ -1,9 +1,9 @@
+import { BoundedDateTime } from './date-time.ts';
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import {
   CountryCodeResolver,
-  DateTimeResolver,
   DurationResolver,
   EmailAddressResolver,
   JSONResolver,
@@ -59,7 +59,7 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('DateTime', BoundedDateTime);
 builder.addScalarType('TimeZone', TimeZoneResolver);
 builder.addScalarType('Duration', DurationResolver);
 builder.addScalarType('LocalTime', LocalTimeResolver);
