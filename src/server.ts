@@ -52,6 +52,8 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** The HTTP server's lifecycle: while it drains, `/ready` answers 503. */
   lifecycle?: ServerLifecycle;
+  /** false: the KPI engine reads every source from the rows, never from rollups (benchmarks compare both). */
+  analyticsRollups?: boolean;
 }
 
 /** How long `/health` and `/ready` wait for the database before answering 503. */
@@ -240,7 +242,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     context: (): Context => {
       const record = currentRequest();
       if (!record?.auth) throw userError('UNAUTHENTICATED', 'this request carries no authenticated viewer');
-      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map() };
+      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map(), analyticsRollups: options.analyticsRollups !== false };
     },
     plugins: [
       // Order matters: the lifecycle wraps everything; routes and limits answer before

@@ -37,6 +37,8 @@ export interface CompileInput {
    * planner (src/analytics/rollups/planner.ts) plugs in here.
    */
   sourceOverride?: SourceOverride;
+  /** Offered each stock's open-at-start count likewise (rollups: created minus solved before the range). */
+  openOverride?: OpenOverride;
 }
 
 /** How a source's measure is used: a value, or a stock's entering (+count) or leaving (-count) rows. */
@@ -53,6 +55,21 @@ export interface SourceOverrideInput {
   /** The bucket number (1-based) of an instant, as the raw CTEs compute it. */
   bucketOf: (time: Prisma.Sql) => Prisma.Sql;
 }
+
+/** What an override of a stock's "open at the range start" count is asked to compute. */
+export interface OpenOverrideInput {
+  /** The stock's column `m<index>`. */
+  index: number;
+  entering: EventSource;
+  leaving: EventSource;
+  input: CompileInput;
+}
+
+/**
+ * A replacement for a stock's open-at-start CTE body (keys, b = 1, m<index>: rows that
+ * entered before the range and had not left by its start; no row for a zero), or null.
+ */
+export type OpenOverride = (request: OpenOverrideInput) => Prisma.Sql | null;
 
 /** A replacement for a source's CTE body, or null for the raw path. */
 export type SourceOverride = (request: SourceOverrideInput) => Prisma.Sql | null;
@@ -298,11 +315,21 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     const leaving = plans[stock.leaving];
     const k = keysFor(entering);
     const name = Prisma.raw(`s_open_${i}`);
+    const override = input.openOverride?.({ index: i, entering: stock.entering, leaving: stock.leaving, input });
+    if (override) {
+      ctes.push(Prisma.sql`${name} AS (${override})`);
+      addToUnion(name, new Set([i]));
+      return;
+    }
+    // Two index probes instead of one OR over the whole history: rows never left (the
+    // leaving time's index holds its nulls) and rows that left after the range began.
+    const probe = (left: Prisma.Sql) => Prisma.sql`SELECT ${selectList(k.select.length ? k.select : [Prisma.sql`1 AS one`])}
+    FROM ${entering.from} ${join(k.joins, ' ')}
+    WHERE ${entering.time} < ${from} AND ${left} AND ${join([...entering.where, ...k.restrict], ' AND ')}`;
     ctes.push(Prisma.sql`${name} AS (
-  SELECT ${selectList([...k.select, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
-  FROM ${entering.from} ${join(k.joins, ' ')}
-  WHERE ${entering.time} < ${from} AND (${leaving.time} IS NULL OR ${leaving.time} >= ${from})
-    AND ${join([...entering.where, ...k.restrict], ' AND ')}
+  SELECT ${selectList([...keyCols, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
+  FROM (${probe(Prisma.sql`${leaving.time} IS NULL`)}
+    UNION ALL ${probe(Prisma.sql`${leaving.time} >= ${from}`)}) o
   ${keyCols.length ? Prisma.sql`GROUP BY ${join(keyCols, ', ')}` : Prisma.empty}
 )`);
     addToUnion(name, new Set([i]));

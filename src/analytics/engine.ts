@@ -5,7 +5,7 @@ import { compileMetricsSql, type CompileInput, type Direction, type MetricsRow }
 import { DIMENSION_KEY, validDimensions, type Dimension, type EntityDimension } from './dimensions.ts';
 import type { TicketFilterSpec, TimeRange, ViewerScope } from './filter.ts';
 import { measureAt, METRICS, type MetricNode } from './registry.ts';
-import { rollupSourceOverride } from './rollups/planner.ts';
+import { rollupOpenOverride, rollupSourceOverride } from './rollups/planner.ts';
 import { reportAnalyticsPaths, type AnalyticsPathReport } from './rollups/report.ts';
 
 /** Computed metrics, shaped like the GraphQL `Metrics` type (only selected leaves set). */
@@ -139,6 +139,7 @@ const base = (req: MetricsRequest) => ({
   range: req.range,
   // The seam to the rollup planner: it answers the sources it can, per source.
   sourceOverride: req.rollups === false ? undefined : rollupSourceOverride({ exact: req.exact === true }),
+  openOverride: req.rollups === false ? undefined : rollupOpenOverride(),
 });
 
 /** Totals over `[from, to)`: one statement, whatever the selection. */

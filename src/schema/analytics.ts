@@ -328,6 +328,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -354,6 +355,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info, ['metrics']),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -388,6 +390,7 @@ builder.queryFields((t) => ({
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
         // Range totals per group cost a second grouping; skip them unless selected.
         totals: totals.size > 0,
       });
@@ -427,6 +430,7 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 scope: viewerScope(ctx),
                 measures,
                 exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),
