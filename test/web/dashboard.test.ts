@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../seeds/demo.ts';
+import { createDemoMonitoring } from '../../seeds/monitoring.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { browserSkipReason, launchBrowser, SCREENSHOT_DIR, startHttpServer, watchedPage, type RunningServer, type WatchedPage } from './harness.ts';
 import { dashboardFiles } from '../../src/static/dashboard.ts';
@@ -54,6 +55,8 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
   beforeAll(async () => {
     db = await openTestDatabase();
     await seedDemo(db, { tickets: 600, seed: 11, days: 120, now: NOW });
+    // The demo targets (CSAT ≥ 80, FCR ≥ 50 %, e-mail FRT ≤ 24 h) colour the cards.
+    await createDemoMonitoring(db);
     dev = await startHttpServer({ db });
     production = await startHttpServer({ db, production: true, config: { adminToken: ADMIN } });
     browser = await launchBrowser();
@@ -90,6 +93,14 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
       shown[(await card.getAttribute('data-card'))!] = value === '' || value === null ? null : Number(value);
     }
     expect(shown).toEqual(pick(expected.current));
+    // Red/green against targets: the unfiltered CSAT and FCR targets, as the API judges them
+    // over the same range; the e-mail-only FRT target does not colour the all-channel card.
+    const readings = await api<{ metrics: { targets: { status: string; target: { metric: string } }[] } }>(dev,
+      `query ($range: DateTimeRange!) { metrics(range: $range, timeZone: "Europe/Berlin") { targets { status target { metric } } } }`, { range });
+    const status = (metric: string) => readings.metrics.targets.find((r) => r.target.metric === metric)?.status.toLowerCase();
+    expect(await page.locator('[data-card="csat"]').getAttribute('class')).toContain(`target-${status('csat.score')}`);
+    expect(await page.locator('[data-card="fcr"]').getAttribute('class')).toContain(`target-${status('firstContactResolutionRate')}`);
+    expect(await page.locator('[data-card="frt"]').getAttribute('class')).toBe('card');
     // Seeded data has tickets in the range: the cards are not all empty.
     expect(expected.current.ticketsCreated).toBeGreaterThan(50);
     // The visible text is the same count, and the change is computed against the previous period.
