@@ -8,6 +8,7 @@ import { loadDemoDataIfEmpty } from './demo.ts';
 import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
 import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { AlertMonitor } from './monitoring/alert-monitor.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
 /** A start-up problem an operator can fix: printed as one line, exit code 1. */
@@ -126,7 +127,9 @@ export async function main(): Promise<void> {
   handler = (request, response) => void yoga(request, response);
   log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
   // Saved reports run on their schedules in this process once it serves requests.
-  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
+  // Alert rules are evaluated in the same passes, with the same row-lock claiming.
+  const alerts = new AlertMonitor({ db, settings: exportSettings, logger: log });
+  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log, jobs: [alerts] });
   if (exportSettings.schedulerEnabled) scheduler.start();
   if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
