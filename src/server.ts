@@ -3,7 +3,7 @@ import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInsta
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
-import type { Database } from './db/client.ts';
+import { readDatabase, type Database } from './db/client.ts';
 import { readMigrations } from './db/migrate.ts';
 import { isStatementCancellation } from './db/request-context.ts';
 import { databaseUnavailable, userError } from './errors.ts';
@@ -15,6 +15,7 @@ import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
 import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
+import { useReadRouting } from './schema/read-routing-plugin.ts';
 import { createResponseCacheStore, useResponseCache, type ResponseCacheStore } from './schema/response-cache-plugin.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
@@ -304,8 +305,10 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
+      useReadRouting(db.replica),
       useAnalyticsPaths(),
-      ...(options.responseCache === false ? [] : [useResponseCache({ db, store: responseCache })]),
+      // Versions come from where the answers are read: a lagging replica's own snapshot.
+      ...(options.responseCache === false ? [] : [useResponseCache({ db: readDatabase(db), store: responseCache })]),
       useExports({ db, logger: options.logger }),
       {
         onDispose: async () => {
