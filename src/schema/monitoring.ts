@@ -394,7 +394,10 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = decodeId(args.id, 'Target');
       return ctx.db.prisma.$transaction(async (tx) => {
-        await tx.alertRule.deleteMany({ where: { targetId: id } });
+        const rules = (await tx.alertRule.findMany({ where: { targetId: id }, select: { id: true } })).map((r) => r.id);
+        await tx.alertEvent.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertTicketNotice.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertRule.deleteMany({ where: { id: { in: rules } } });
         const { count } = await tx.target.deleteMany({ where: { id } });
         return count === 1;
       });
