@@ -126,7 +126,9 @@ function toNumber(value: unknown): number | null {
 
 async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call']) {
   const compiled = compileMetricsSql(input);
-  reportAnalyticsPaths({ call, paths: compiled.paths });
+  // SLA targets are decided by time passing as well as by writes (a deadline passes).
+  const timeDependent = Object.keys(compiled.paths).some((s) => s.startsWith('sla')) && input.range.to.getTime() > input.now.getTime();
+  reportAnalyticsPaths({ call, paths: compiled.paths, timeDependent });
   const rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
   const values = (row: MetricsRow): MetricValues => {
     const tree = emptyTree();
