@@ -178,3 +178,17 @@ describe('targets over GraphQL', () => {
     expect(again.data.deleteTarget).toBe(false);
   });
 });
+
+describe('targets per entity', () => {
+  it('reads a target beside each team’s metrics, counted within the team', async () => {
+    const team = await db.prisma.team.create({ data: { externalId: 'mail-team', name: 'Mail team' } });
+    // e1 and e5 move to the team: median(1800, 5400) = 3600 over the range -> MET (gap 0).
+    await db.prisma.ticket.updateMany({ where: { externalId: { in: ['e1', 'e5'] } }, data: { teamId: team.id } });
+    const res = await api.query(
+      `query($range: DateTimeRange!) { teams { name metrics(range: $range, exact: true) { targets { target { name } actual status gap } } } }`,
+      { range: RANGE },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.teams).toEqual([{ name: 'Mail team', metrics: { targets: [{ target: { name: 'E-mail first response' }, actual: 3600, status: 'MET', gap: 0 }] } }]);
+  });
+});
