@@ -214,3 +214,22 @@ export function loadExportSettings(env: NodeJS.ProcessEnv = process.env, cwd = p
     leaseMs: 10 * 60_000,
   };
 }
+
+/** Settings of help-desk connections (src/ingest/sync). */
+export interface SyncSettings {
+  /** SYNC_ENCRYPTION_KEY as given (checked when a connection is stored or run); null: stored connections are refused. */
+  encryptionKey: string | null;
+  /** Whether this process runs due connections (SYNC_SCHEDULER, default true). */
+  schedulerEnabled: boolean;
+  /** Seconds between scheduler passes (SYNC_POLL_SECONDS, default 60). */
+  pollSeconds: number;
+}
+
+/** Reads SYNC_ENCRYPTION_KEY, SYNC_SCHEDULER and SYNC_POLL_SECONDS. */
+export function loadSyncSettings(env: NodeJS.ProcessEnv = process.env): SyncSettings {
+  return {
+    encryptionKey: env.SYNC_ENCRYPTION_KEY || null,
+    schedulerEnabled: parseBoolean(env, 'SYNC_SCHEDULER', true),
+    pollSeconds: parseInteger(env, 'SYNC_POLL_SECONDS', 60, 1, 3600),
+  };
+}

@@ -8,6 +8,10 @@ import { loadDemoDataIfEmpty } from './demo.ts';
 import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
 import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { loadSyncSettings } from './config.ts';
+import { SyncScheduler } from './ingest/sync/scheduler.ts';
+import { runStoredConnection } from './ingest/sync/stored.ts';
+import { AlertMonitor } from './monitoring/alert-monitor.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
 /** A start-up problem an operator can fix: printed as one line, exit code 1. */
@@ -97,6 +101,7 @@ export async function main(): Promise<void> {
 
   let stopping = false;
   let scheduler: ReportScheduler | null = null;
+  let syncScheduler: SyncScheduler | null = null;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -104,6 +109,8 @@ export async function main(): Promise<void> {
     const drained = await lifecycle.drain(config.shutdownTimeoutMs);
     if (!drained.finished) log.error({ cut: drained.cut, timeoutMs: config.shutdownTimeoutMs }, 'drain timeout: in-flight requests were aborted');
     await scheduler?.stop();
+    // A running sync ends after its current page; the next one resumes there.
+    await syncScheduler?.stop();
     // Cut requests may still hold connections for a moment while their SQL is cancelled.
     await Promise.race([db.close(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     const exitCode = drained.finished ? 0 : 1;
@@ -126,8 +133,20 @@ export async function main(): Promise<void> {
   handler = (request, response) => void yoga(request, response);
   log.info(`Supportgraph listening: GraphQL and GraphiQL at http://localhost:${port}/graphql`);
   // Saved reports run on their schedules in this process once it serves requests.
-  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log });
+  // Alert rules are evaluated in the same passes, with the same row-lock claiming.
+  const alerts = new AlertMonitor({ db, settings: exportSettings, logger: log });
+  scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log, jobs: [alerts] });
   if (exportSettings.schedulerEnabled) scheduler.start();
+  // Stored help-desk connections sync on their intervals in this process too.
+  const syncSettings = loadSyncSettings();
+  const database = db;
+  syncScheduler = new SyncScheduler({
+    db: database,
+    pollSeconds: syncSettings.pollSeconds,
+    logger: log,
+    run: (id, signal) => runStoredConnection(database, id, syncSettings.encryptionKey, { signal }),
+  });
+  if (syncSettings.schedulerEnabled) syncScheduler.start();
   if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
 

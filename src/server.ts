@@ -1,4 +1,3 @@
-import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
 import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
@@ -15,6 +14,8 @@ import { maskError } from './error-masking.ts';
 import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
+import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
+import { createResponseCacheStore, useResponseCache, type ResponseCacheStore } from './schema/response-cache-plugin.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
 import { renderGraphiQLPage } from './static/graphiql.ts';
@@ -54,6 +55,10 @@ export interface ServerOptions {
   lifecycle?: ServerLifecycle;
   /** false: the KPI engine reads every source from the rows, never from rollups (benchmarks compare both). */
   analyticsRollups?: boolean;
+  /** false: no response cache (default: on, in Redis when config.redisUrl is set, else in memory). */
+  responseCache?: boolean;
+  /** A response cache store to use instead of creating one from config.redisUrl. */
+  responseCacheStore?: ResponseCacheStore;
 }
 
 /** How long `/health` and `/ready` wait for the database before answering 503. */
@@ -189,6 +194,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const config: ServerConfig = { ...DEFAULT_CONFIG, graphiql: !production, ...options.config };
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
+  const responseCache = options.responseCacheStore ?? createResponseCacheStore(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
@@ -299,9 +305,13 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
       useAnalyticsPaths(),
+      ...(options.responseCache === false ? [] : [useResponseCache({ db, store: responseCache })]),
       useExports({ db, logger: options.logger }),
       {
-        onDispose: () => (options.rateLimiter ? undefined : limiter.close()),
+        onDispose: async () => {
+          if (!options.responseCacheStore) await responseCache.close();
+          if (!options.rateLimiter) await limiter.close();
+        },
       },
     ],
   });

@@ -3,7 +3,7 @@ import type { Bucket } from './buckets.ts';
 import { badInput } from '../errors.ts';
 import { ATTRIBUTED_AGENT, CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
 import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from './filter.ts';
-import { feedbackKinds, measureAt, SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
+import { feedbackKinds, measureAt, SOURCES, STATE_SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
 
 /** Sort direction of a breakdown. */
 export type Direction = 'ASC' | 'DESC';
@@ -31,6 +31,8 @@ export interface CompileInput {
   now: Date;
   /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
   timeZone?: string;
+  /** CATEGORY counts each ticket in its category and every ancestor (default: its own category only). */
+  rollUpCategories?: boolean;
   /**
    * Offered each source before its raw CTE is written: returns a replacement CTE body
    * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
@@ -139,9 +141,25 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   const ticketFrom = Prisma.sql`"Ticket" t`;
   const feedbackFrom = Prisma.sql`"Feedback" f LEFT JOIN "Ticket" t ON t."id" = f."ticketId" LEFT JOIN "Agent" fa ON f."ticketId" IS NULL AND fa."id" = f."agentId"`;
   const ticketPlan = (time: Prisma.Sql, agent: Prisma.Sql): SourcePlan => ({ row: 'ticket', from: ticketFrom, time, where: [ticketFilter(agent)], agent });
+  const eventFrom = Prisma.sql`"TicketEvent" e JOIN "Ticket" t ON t."id" = e."ticketId"`;
+  /** Public agent replies (or another event type) with their ticket as `t`. */
+  const eventPlan = (type: 'AGENT_REPLY' | 'SURVEY_SENT', agent: Prisma.Sql): SourcePlan => ({
+    row: 'ticket',
+    from: eventFrom,
+    time: Prisma.sql`e."occurredAt"`,
+    where: [Prisma.sql`e."type" = ${type}::"TicketEventType"`, Prisma.sql`e."public"`, ticketFilter(agent)],
+    agent,
+  });
+  // Bucket ends for state sources: bucket i ends at its end; totals (bucket 0) at the range end.
+  const stateEnds = [
+    ...input.buckets.map((b, i) => ({ end: iso(b.end), b: i + 1 })),
+    ...((input.totals || input.order !== undefined) && input.buckets.length > 1 ? [{ end: iso(input.range.to), b: 0 }] : []),
+  ];
+  const qnow = Prisma.sql`CROSS JOIN (SELECT ${now} AS now_at) qn`;
   const sla = (fulfilled: Prisma.Sql, due: Prisma.Sql): SourcePlan => ({
     row: 'ticket',
-    from: ticketFrom,
+    // `qn.now_at`: "now" for the overrun of a deadline passed unfulfilled.
+    from: Prisma.sql`${ticketFrom} ${qnow}`,
     // Met targets are decided at fulfilment, missed ones at the deadline: LEAST of both.
     time: Prisma.sql`LEAST(${fulfilled}, ${due})`,
     // The decision is never after the deadline, so `due >= from` holds for every row in
@@ -164,10 +182,35 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     },
     slaFirstResponse: sla(Prisma.sql`LEAST(t."firstResponseAt", t."solvedAt")`, Prisma.sql`t."firstResponseDueAt"`),
     slaResolution: sla(Prisma.sql`t."solvedAt"`, Prisma.sql`t."resolutionDueAt"`),
+    firstSolve: ticketPlan(Prisma.sql`t."firstSolvedAt"`, ATTRIBUTED_AGENT.solver),
+    reopenReply: ticketPlan(Prisma.sql`t."reopenReplyAt"`, ATTRIBUTED_AGENT.current),
+    reply: eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`),
+    nextReply: {
+      ...eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`),
+      // The previous public agent reply, then the first customer message after it and
+      // up to this reply: that message waited until this reply.
+      from: Prisma.sql`${eventFrom}
+    CROSS JOIN LATERAL (SELECT max(p."occurredAt") AS prev FROM "TicketEvent" p
+       WHERE p."ticketId" = e."ticketId" AND p."type" = 'AGENT_REPLY' AND p."public"
+         AND (p."occurredAt" < e."occurredAt" OR (p."occurredAt" = e."occurredAt" AND p."seq" < e."seq"))) pr
+    CROSS JOIN LATERAL (SELECT min(c."occurredAt") AS asked FROM "TicketEvent" c
+       WHERE c."ticketId" = e."ticketId" AND c."type" = 'CUSTOMER_REPLY' AND c."occurredAt" > pr.prev AND c."occurredAt" <= e."occurredAt") nr`,
+      where: [...eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`).where, Prisma.sql`nr.asked IS NOT NULL`],
+    },
+    surveySent: { ...eventPlan('SURVEY_SENT', ATTRIBUTED_AGENT.current), where: [Prisma.sql`e."type" = 'SURVEY_SENT'`, ticketFilter(ATTRIBUTED_AGENT.current)] },
+    backlogEnd: {
+      row: 'ticket',
+      // One row per (bucket end, ticket open then); bucket 0 is the range end for totals.
+      from: Prisma.sql`unnest(${stateEnds.map((e) => e.end)}::timestamptz[], ${stateEnds.map((e) => e.b)}::int[]) AS be(end_at, b)
+    JOIN "Ticket" t ON t."createdAt" < be.end_at AND (t."solvedAt" IS NULL OR t."solvedAt" >= be.end_at)`,
+      time: Prisma.sql`be.end_at`,
+      where: [ticketFilter(ATTRIBUTED_AGENT.current)],
+      agent: ATTRIBUTED_AGENT.current,
+    },
   };
 
   const cyclic = dims.filter((d) => CYCLIC_DOMAIN[d] !== undefined);
-  const stockMeasure = measures.find((m) => m.leaf.stock);
+  const stockMeasure = measures.find((m) => m.leaf.stock || STATE_SOURCES.has(m.leaf.source));
   if (cyclic.length > 0 && stockMeasure) {
     // A stock is a state at a bucket's end, not an event: it has no hour or weekday.
     throw badInput(
@@ -178,7 +221,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   const timeZone = input.timeZone ?? 'UTC';
   const keysFor = (plan: SourcePlan) => {
     const row = plan.row;
-    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent }));
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent, rollUpCategories: input.rollUpCategories }));
     const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
     const joins = parts.flatMap((p) => p.joins);
     // Entity mode: only the requested entities' rows. On tickets the condition is a plain
@@ -247,6 +290,17 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
     // would make the planner hash the whole ticket table instead of the feedback rows.
     const fence = input.keys && plan.row === 'feedback' ? Prisma.raw('MATERIALIZED') : Prisma.empty;
+    if (STATE_SOURCES.has(source.name)) {
+      // A state: rows are already per bucket end (bucket 0 = range end), no range test.
+      ctes.push(Prisma.sql`${name} AS ${fence} (
+  SELECT ${selectList([...k.select, Prisma.sql`be.b AS b`, ...aggregates])}
+  FROM ${plan.from} ${join(k.joins, ' ')}
+  WHERE ${join([...plan.where, ...k.restrict], ' AND ')}
+  ${groupBy(Prisma.raw('b'), false)}
+)`);
+      addToUnion(name, own, k.late);
+      continue;
+    }
     ctes.push(Prisma.sql`${name} AS ${fence} (
   SELECT ${selectList([...k.select, Prisma.sql`${bucketOf(plan.time)} AS b`, ...aggregates])}
   FROM ${plan.from} ${join(k.joins, ' ')}
