@@ -51,6 +51,8 @@ export interface BreakdownRequest extends MetricsRequest {
   limit?: number | null;
   /** With a granularity: also compute each group's totals over the range (default true). */
   totals?: boolean;
+  /** CATEGORY groups count their whole subtree (a ticket counts in its category and each ancestor). */
+  rollUpCategories?: boolean;
 }
 
 /** The dimension values of a group; entity dimensions hold row ids, null = no value. */
@@ -80,6 +82,8 @@ export interface MetricsGroupResult {
 export interface EntityMetricsRequest extends MetricsRequest {
   dimension: EntityDimension;
   ids: readonly number[];
+  /** CATEGORY: each category counts its whole subtree. */
+  rollUpCategories?: boolean;
 }
 
 /** Most groups a breakdown returns when `limit` is not given. */
@@ -207,6 +211,7 @@ export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: Breakd
     order: req.orderBy ?? undefined,
     limit: req.limit ?? DEFAULT_GROUP_LIMIT,
     timeZone: req.timeZone,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'breakdown');
   const groups: MetricsGroupResult[] = [];
   let current: MetricsGroupResult | null = null;
@@ -248,6 +253,7 @@ export async function computeEntityMetrics(
     totals: false,
     dimensions: [req.dimension],
     keys: ids,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'entities');
   for (const row of rows) out.set(Number(row.k1), values(row));
   for (const id of ids) if (!out.has(id)) out.set(id, emptyValues(measures));
