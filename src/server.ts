@@ -141,13 +141,23 @@ function maskForRequest(error: unknown, message: string, production: boolean, ti
   const record = currentRequest();
   const requestId = record?.id;
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (record?.sql.budgetExceeded === 'statements' && !(error instanceof GraphQLError && typeof error.extensions?.code === 'string')) {
+    const budget = userError(
+      'QUERY_TOO_COMPLEX',
+      `this request needed more than ${record.sql.maxStatements} SQL statements; the limit is ${record.sql.maxStatements}. Ask for fewer items or split it into several requests`,
+      { limit: record.sql.maxStatements, requestId },
+    );
+    return error instanceof GraphQLError ? new GraphQLError(budget.message, { nodes: error.nodes, path: error.path, extensions: budget.extensions }) : budget;
+  }
   if (record?.sql.cancelled || isStatementCancellation(original)) {
-    const gone = record?.sql.signal?.aborted;
+    const gone = record?.sql.signal?.aborted && record.sql.budgetExceeded !== 'deadline';
     const timeout = userError(
       'QUERY_TIMEOUT',
       gone
         ? 'the request was cancelled because the client went away'
-        : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
+        : record?.sql.budgetExceeded === 'deadline'
+          ? `the request ran longer than ${timeoutMs} ms in total and was cancelled; narrow the range or filter, ask for fewer fields, or split it`
+          : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
       { timeoutMs, requestId },
     );
     return error instanceof GraphQLError

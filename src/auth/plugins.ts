@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
-import { unstorableText } from '../limits.ts';
+import { MAX_STATEMENTS_PER_REQUEST, unstorableText } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 import { authenticate, type AuthSettings } from './authenticate.ts';
@@ -70,7 +70,11 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
           startedAt: performance.now(),
           method: request.method,
           path: url.pathname,
-          sql: newRequestSqlContext(options.statementTimeoutMs, request.signal ?? null),
+          sql: newRequestSqlContext(
+            options.statementTimeoutMs,
+            request.signal ?? null,
+            url.pathname === '/graphql' ? { maxStatements: MAX_STATEMENTS_PER_REQUEST, deadlineMs: options.statementTimeoutMs } : null,
+          ),
           auth: null,
           operationName: null,
           errorCodes: new Set(),
