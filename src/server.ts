@@ -25,6 +25,7 @@ import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
 import { currentRequest } from './auth/request.ts';
 import { guardTeamScope } from './auth/row-guard.ts';
 import {
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
   MAX_BODY_BYTES,
   useAccessPolicy,
   useAuthGate,
@@ -36,7 +37,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly' | 'authFailuresPerMinute'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -77,6 +78,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   queryCostLimit: 200_000,
   graphiql: false,
   trustedDocumentsOnly: false,
+  authFailuresPerMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -294,6 +296,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         limiter,
         graphiql,
         logger: options.logger,
+        authFailuresPerMinute: config.authFailuresPerMinute,
       }),
       // The dashboard's published documents, by hash; optionally the only ones allowed.
       ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),
