@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema/index.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
+import { gqlClient, type GqlClient, type GqlResult } from '../helpers/graphql.ts';
 import { bearer, TEST_ADMIN_TOKEN } from './helpers.ts';
 
 // Random arguments for every Query field of the schema (derived from it, so new fields
@@ -236,7 +236,7 @@ async function checksum(): Promise<string> {
 }
 
 /** Whether an answer is a 5xx or has an error without a code (or an unexpected one). */
-function badAnswer(result: { status: number; errors?: readonly { extensions?: { code?: unknown } }[] }): boolean {
+function badAnswer(result: GqlResult): boolean {
   return (
     result.status >= 500 ||
     (result.errors ?? []).some((error) => typeof error.extensions?.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR')
