@@ -28,6 +28,8 @@ export interface KpiQuery {
   variables: (ranges: BenchRanges) => Record<string, unknown>;
   /** Run in order; each may use the rows of the previous one (a page, then its metrics). */
   raw: RawStatement[];
+  /** Columns that are percentiles: from histogram rollups they may differ by RELATIVE_ERROR. */
+  percentiles?: number[];
   fromGraphql: (data: any) => Comparable;
   fromRaw: (rows: Record<string, unknown>[]) => Comparable;
 }
@@ -51,6 +53,100 @@ export function benchRanges(newest: Date): BenchRanges {
 
 export const KPI_QUERIES: KpiQuery[] = [
   {
+    name: 'weekly-dashboard',
+    description: "issue 16's dashboard: 52 weeks x created, solved, backlog, FRT median+p90, resolution median, CSAT, SLA attainment x2",
+    graphql: `query WeeklyDashboard($range: DateTimeRange!) {
+  timeSeries(range: $range, granularity: WEEK) {
+    start label
+    metrics {
+      ticketsCreated ticketsSolved backlog
+      firstResponseTime { median p90 } resolutionTime { median } csat { score }
+      sla { firstResponse { attainment } resolution { attainment } }
+    }
+  }
+}`,
+    variables: (r) => ({ range: range(r.weeks52) }),
+    percentiles: [3, 4, 5],
+    raw: [
+      {
+        params: (r) => [iso(r.weeks52.from), iso(r.weeks52.to)],
+        sql: `
+WITH weeks AS (
+  SELECT g AS week FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 week', interval '1 week') g
+),
+created AS (
+  SELECT date_trunc('week', "createdAt") AS week, count(*) AS n
+  FROM "Ticket" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1
+),
+solved AS (
+  SELECT date_trunc('week', "solvedAt") AS week, count(*) AS n,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "solvedAt" - "createdAt")) AS resolution_median
+  FROM "Ticket" WHERE "solvedAt" >= $1 AND "solvedAt" < $2 GROUP BY 1
+),
+first_response AS (
+  SELECT date_trunc('week', "firstResponseAt") AS week,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "firstResponseAt" - "createdAt")) AS median,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "firstResponseAt" - "createdAt")) AS p90
+  FROM "Ticket" WHERE "firstResponseAt" >= $1 AND "firstResponseAt" < $2 GROUP BY 1
+),
+csat AS (
+  SELECT date_trunc('week', "createdAt") AS week,
+         100.0 * count(*) FILTER (WHERE score >= 4) / count(*) AS score
+  FROM "Feedback" WHERE kind = 'CSAT' AND "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1
+),
+sla_fr AS (
+  SELECT date_trunc('week', LEAST("firstResponseAt", "solvedAt", "firstResponseDueAt")) AS week,
+         (count(*) FILTER (WHERE LEAST("firstResponseAt", "solvedAt") <= "firstResponseDueAt"))::float8 / count(*) AS attainment
+  FROM "Ticket"
+  WHERE "firstResponseDueAt" >= $1 AND LEAST("firstResponseAt", "solvedAt", "firstResponseDueAt") >= $1
+    AND LEAST("firstResponseAt", "solvedAt", "firstResponseDueAt") < $2 AND LEAST("firstResponseAt", "solvedAt", "firstResponseDueAt") <= now()
+  GROUP BY 1
+),
+sla_res AS (
+  SELECT date_trunc('week', LEAST("solvedAt", "resolutionDueAt")) AS week,
+         (count(*) FILTER (WHERE "solvedAt" <= "resolutionDueAt"))::float8 / count(*) AS attainment
+  FROM "Ticket"
+  WHERE "resolutionDueAt" >= $1 AND LEAST("solvedAt", "resolutionDueAt") >= $1
+    AND LEAST("solvedAt", "resolutionDueAt") < $2 AND LEAST("solvedAt", "resolutionDueAt") <= now()
+  GROUP BY 1
+),
+open_before AS (
+  SELECT (SELECT count(*) FROM "Ticket" WHERE "createdAt" < $1 AND "solvedAt" IS NULL)
+       + (SELECT count(*) FROM "Ticket" WHERE "createdAt" < $1 AND "solvedAt" >= $1) AS n
+)
+SELECT w.week, COALESCE(c.n, 0) AS created, COALESCE(s.n, 0) AS solved,
+       (SELECT n FROM open_before) + sum(COALESCE(c.n, 0) - COALESCE(s.n, 0)) OVER (ORDER BY w.week) AS backlog,
+       f.median, f.p90, s.resolution_median, cs.score, fr.attainment AS fr_attainment, rs.attainment AS res_attainment
+FROM weeks w
+LEFT JOIN created c USING (week) LEFT JOIN solved s USING (week)
+LEFT JOIN first_response f USING (week) LEFT JOIN csat cs USING (week)
+LEFT JOIN sla_fr fr USING (week) LEFT JOIN sla_res rs USING (week)
+ORDER BY w.week`,
+      },
+    ],
+    fromGraphql: (data) =>
+      new Map(
+        data.timeSeries.map((b: any) => [
+          new Date(b.start).toISOString(),
+          [
+            b.metrics.ticketsCreated, b.metrics.ticketsSolved, b.metrics.backlog,
+            b.metrics.firstResponseTime.median, b.metrics.firstResponseTime.p90, b.metrics.resolutionTime.median,
+            b.metrics.csat.score, b.metrics.sla.firstResponse.attainment, b.metrics.sla.resolution.attainment,
+          ],
+        ]),
+      ),
+    fromRaw: (rows) =>
+      new Map(
+        rows.map((r) => [
+          new Date(r.week as string).toISOString(),
+          [
+            num(r.created), num(r.solved), num(r.backlog), num(r.median), num(r.p90), num(r.resolution_median),
+            num(r.score), num(r.fr_attainment), num(r.res_attainment),
+          ],
+        ]),
+      ),
+  },
+  {
     name: 'weekly-series',
     description: 'timeSeries: 52 weekly buckets x 6 metrics',
     graphql: `query Weekly($range: DateTimeRange!) {
@@ -60,6 +156,7 @@ export const KPI_QUERIES: KpiQuery[] = [
   }
 }`,
     variables: (r) => ({ range: range(r.weeks52) }),
+    percentiles: [3],
     raw: [
       {
         params: (r) => [iso(r.weeks52.from), iso(r.weeks52.to)],
@@ -68,21 +165,21 @@ WITH weeks AS (
   SELECT g AS week FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 week', interval '1 week') g
 ),
 created AS (
-  SELECT date_trunc('week', "createdAt", 'UTC') AS week, count(*) AS n
+  SELECT date_trunc('week', "createdAt") AS week, count(*) AS n
   FROM "Ticket" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1
 ),
 solved AS (
-  SELECT date_trunc('week', "solvedAt", 'UTC') AS week, count(*) AS n,
+  SELECT date_trunc('week', "solvedAt") AS week, count(*) AS n,
          avg(EXTRACT(EPOCH FROM "solvedAt" - "createdAt")) AS resolution_avg
   FROM "Ticket" WHERE "solvedAt" >= $1 AND "solvedAt" < $2 GROUP BY 1
 ),
 first_response AS (
-  SELECT date_trunc('week', "firstResponseAt", 'UTC') AS week,
+  SELECT date_trunc('week', "firstResponseAt") AS week,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "firstResponseAt" - "createdAt")) AS median
   FROM "Ticket" WHERE "firstResponseAt" >= $1 AND "firstResponseAt" < $2 GROUP BY 1
 ),
 csat AS (
-  SELECT date_trunc('week', "createdAt", 'UTC') AS week,
+  SELECT date_trunc('week', "createdAt") AS week,
          100.0 * count(*) FILTER (WHERE score >= 4) / count(*) AS score
   FROM "Feedback" WHERE kind = 'CSAT' AND "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1
 ),
@@ -123,6 +220,7 @@ ORDER BY w.week`,
   }
 }`,
     variables: (r) => ({ range: range(r.months12) }),
+    percentiles: [2],
     raw: [
       {
         params: (r) => [iso(r.months12.from), iso(r.months12.to)],
@@ -131,21 +229,21 @@ WITH months AS (
   SELECT g AS month FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 month', interval '1 month') g
 ),
 created AS (
-  SELECT "teamId" AS team, date_trunc('month', "createdAt", 'UTC') AS month, count(*) AS n
+  SELECT "teamId" AS team, date_trunc('month', "createdAt") AS month, count(*) AS n
   FROM "Ticket" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1, 2
 ),
 solved AS (
-  SELECT "teamId" AS team, date_trunc('month', "solvedAt", 'UTC') AS month, count(*) AS n
+  SELECT "teamId" AS team, date_trunc('month', "solvedAt") AS month, count(*) AS n
   FROM "Ticket" WHERE "solvedAt" >= $1 AND "solvedAt" < $2 GROUP BY 1, 2
 ),
 first_response AS (
-  SELECT "teamId" AS team, date_trunc('month', "firstResponseAt", 'UTC') AS month,
+  SELECT "teamId" AS team, date_trunc('month', "firstResponseAt") AS month,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "firstResponseAt" - "createdAt")) AS median
   FROM "Ticket" WHERE "firstResponseAt" >= $1 AND "firstResponseAt" < $2 GROUP BY 1, 2
 ),
 csat AS (
   SELECT CASE WHEN f."ticketId" IS NULL THEN a."teamId" ELSE t."teamId" END AS team,
-         date_trunc('month', f."createdAt", 'UTC') AS month,
+         date_trunc('month', f."createdAt") AS month,
          100.0 * count(*) FILTER (WHERE f.score >= 4) / count(*) AS score
   FROM "Feedback" f LEFT JOIN "Ticket" t ON t.id = f."ticketId" LEFT JOIN "Agent" a ON a.id = f."agentId"
   WHERE f.kind = 'CSAT' AND f."createdAt" >= $1 AND f."createdAt" < $2 GROUP BY 1, 2
@@ -191,6 +289,7 @@ ORDER BY tm.team NULLS LAST, m.month`,
   }
 }`,
     variables: (r) => ({ range: range(r.days28) }),
+    percentiles: [1],
     raw: [
       { params: () => [], sql: 'SELECT id, name FROM "Agent" ORDER BY name, id LIMIT 50' },
       {
@@ -222,8 +321,11 @@ ORDER BY p.ord`,
   },
 ];
 
-/** Differences between two comparable answers (relative tolerance 1e-6), at most `max` of them. */
-export function differences(a: Comparable, b: Comparable, max = 5): string[] {
+/**
+ * Differences between two comparable answers (relative tolerance 1e-6; `loose` columns,
+ * percentiles from histograms, within `looseTolerance` relative), at most `max` of them.
+ */
+export function differences(a: Comparable, b: Comparable, max = 5, loose: number[] = [], looseTolerance = 0): string[] {
   const out: string[] = [];
   const keys = new Set([...a.keys(), ...b.keys()]);
   for (const key of keys) {
@@ -233,7 +335,11 @@ export function differences(a: Comparable, b: Comparable, max = 5): string[] {
       x !== undefined &&
       y !== undefined &&
       x.length === y.length &&
-      x.every((v, i) => (v === null || y[i] === null ? v === y[i] : Math.abs(v - (y[i] as number)) <= 1e-6 * Math.max(1, Math.abs(v))));
+      x.every((v, i) =>
+        v === null || y[i] === null
+          ? v === y[i]
+          : Math.abs(v - (y[i] as number)) <= (loose.includes(i) ? looseTolerance : 1e-6) * Math.max(1, Math.abs(y[i] as number)),
+      );
     if (!same) out.push(`${key}: graphql ${JSON.stringify(x)} vs sql ${JSON.stringify(y)}`);
     if (out.length >= max) break;
   }

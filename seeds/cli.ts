@@ -21,7 +21,7 @@ function progressLine(): (done: number, total: number) => void {
       lastTenth = Math.floor(percent / 10);
       process.stderr.write(`${line}\n`);
     }
-    if (done >= total) process.stderr.write('building indexes and checking references…\n');
+    if (done >= total) process.stderr.write('computing SLA and event facts, building indexes and checking references…\n');
   };
 }
 
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
     const { ms, ...rows } = summary;
     process.stdout.write(
       `${Object.entries(rows).map(([table, n]) => `${table}: ${n.toLocaleString('en-US')}`).join(', ')}\n` +
-        `done in ${(ms / 1000).toFixed(1)} s. SLA fields are empty until the SLA recomputation runs.\n`,
+        `done in ${(ms / 1000).toFixed(1)} s, SLA deadlines and business hours included.\n`,
     );
     return 0;
   } finally {

@@ -1,5 +1,7 @@
 import { rebuildAllRollups, rollupsOffForTransaction } from '../src/analytics/rollups/maintain.ts';
 import type { Database, SqlDriver } from '../src/db/client.ts';
+import { deriveTicketFacts } from '../src/analytics/ticket-facts.ts';
+import { recomputeAllTicketsIn } from '../src/sla/recompute.ts';
 import { ArrivalPlan } from './arrivals.ts';
 import { insertColumns, type SqlRunner } from './bulk-insert.ts';
 import { CALENDARS, OpenHours, holidaysBetween, type CalendarSpec } from './calendars.ts';
@@ -27,6 +29,8 @@ export interface SeedOptions {
   events?: boolean;
   /** Called after each committed batch with tickets written so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Compute every ticket's SLA columns before returning (default true); false leaves them "not computed". */
+  computeSla?: boolean;
   /** Runs inside the seed's transaction after all rows are in and before the indexes return. */
   beforeIndexes?: (tx: Omit<SqlDriver, 'transaction'>) => Promise<void>;
 }
@@ -80,7 +84,7 @@ function validate(options: SeedOptions): void {
  * `tickets` tickets with their events and survey answers over the last `days` days.
  * Rows go in through the raw driver as batches of multi-row `unnest` inserts inside
  * one transaction, so a failed or interrupted seed leaves the database empty.
- * SLA fields are left empty: run the SLA recomputation after.
+ * SLA columns and event-derived ticket columns are computed before it returns.
  */
 export async function seedDemo(db: Database, options: SeedOptions): Promise<SeedSummary> {
   validate(options);
@@ -158,7 +162,10 @@ export async function seedDemo(db: Database, options: SeedOptions): Promise<Seed
       await insertColumns(tx, 'Feedback', relationship.columns, ingestStamps(stamp));
       counts.feedback += relationship.count;
     }
-    // Derived columns (SLA) are cheapest to fill while the ticket indexes are still off.
+    // Derived columns (event facts, SLA) are cheapest to fill while the ticket indexes
+    // are still off; the seed leaves the database ready to query.
+    await deriveTicketFacts(tx, 'all');
+    if (options.computeSla !== false) await recomputeAllTicketsIn(tx, options.now ? { now: options.now } : {});
     if (options.beforeIndexes) await options.beforeIndexes(tx);
     for (const sql of restore) await tx.query(sql);
     await rebuildAllRollups(tx);

@@ -8,6 +8,8 @@ export type DatabaseTarget =
 /** The server's settings, read once from the environment. */
 export interface Config {
   database: DatabaseTarget;
+  /** DATABASE_READ_URL: a PostgreSQL replica that serves queries (analytics, entity reads); writes stay on DATABASE_URL. */
+  databaseReadUrl: string | null;
   host: string;
   port: number;
   production: boolean;
@@ -48,6 +50,20 @@ export class ConfigError extends Error {
 const DEFAULT_DATABASE_URL = 'pglite:./data/pglite';
 const ACCEPTED_DATABASE_URLS =
   'accepted: pglite:<folder>, pglite:memory, or postgresql://user@host:port/database';
+
+/** Parses DATABASE_READ_URL: empty for none, else a PostgreSQL URL (a replica of DATABASE_URL's database). */
+export function parseDatabaseReadUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.DATABASE_READ_URL?.trim();
+  if (!raw) return null;
+  const target = parseDatabaseUrl(raw);
+  if (target.kind !== 'postgres') {
+    throw new ConfigError(`DATABASE_READ_URL "${redact(raw)}" must be a postgresql:// URL of a replica of DATABASE_URL's database`);
+  }
+  if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL?.trim() ?? '')) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL to be a PostgreSQL server (the primary it replicates)');
+  }
+  return target.url;
+}
 
 /** Parses `DATABASE_URL` into a database target; throws ConfigError on anything else. */
 export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd()): DatabaseTarget {
@@ -147,6 +163,7 @@ function parseOrigins(env: NodeJS.ProcessEnv): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     database: parseDatabaseUrl(env.DATABASE_URL),
+    databaseReadUrl: parseDatabaseReadUrl(env),
     host: env.HOST || '0.0.0.0',
     port: parseInteger(env, 'PORT', 4000, 0, 65535),
     production: env.NODE_ENV === 'production',
@@ -215,5 +232,24 @@ export function loadExportSettings(env: NodeJS.ProcessEnv = process.env, cwd = p
     pollSeconds: parseInteger(env, 'REPORT_POLL_SECONDS', 15, 1, 3600),
     retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
     leaseMs: 10 * 60_000,
+  };
+}
+
+/** Settings of help-desk connections (src/ingest/sync). */
+export interface SyncSettings {
+  /** SYNC_ENCRYPTION_KEY as given (checked when a connection is stored or run); null: stored connections are refused. */
+  encryptionKey: string | null;
+  /** Whether this process runs due connections (SYNC_SCHEDULER, default true). */
+  schedulerEnabled: boolean;
+  /** Seconds between scheduler passes (SYNC_POLL_SECONDS, default 60). */
+  pollSeconds: number;
+}
+
+/** Reads SYNC_ENCRYPTION_KEY, SYNC_SCHEDULER and SYNC_POLL_SECONDS. */
+export function loadSyncSettings(env: NodeJS.ProcessEnv = process.env): SyncSettings {
+  return {
+    encryptionKey: env.SYNC_ENCRYPTION_KEY || null,
+    schedulerEnabled: parseBoolean(env, 'SYNC_SCHEDULER', true),
+    pollSeconds: parseInteger(env, 'SYNC_POLL_SECONDS', 60, 1, 3600),
   };
 }

@@ -1,7 +1,6 @@
 import type { Database } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import { isEmpty, seedDemo } from '../seeds/demo.ts';
-import { recomputeAllTicketsIn } from './sla/recompute.ts';
 import { createExampleReports } from './exports/examples.ts';
 import { createDemoMonitoring } from '../seeds/monitoring.ts';
 
@@ -18,10 +17,6 @@ export async function loadDemoDataIfEmpty(db: Database, tickets: number, log: Lo
     tickets,
     seed: 7,
     days: 365,
-    beforeIndexes: async (tx) => {
-      process.stderr.write('computing SLA deadlines and business hours…\n');
-      await recomputeAllTicketsIn(tx);
-    },
     onProgress: (done, total) => {
       const now = Date.now();
       if (now - last < 250 && done < total) return;

@@ -1,10 +1,9 @@
-import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { GraphQLError } from 'graphql';
 import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
-import type { Database } from './db/client.ts';
+import { readDatabase, type Database } from './db/client.ts';
 import { readMigrations } from './db/migrate.ts';
 import { isStatementCancellation } from './db/request-context.ts';
 import { databaseUnavailable, userError } from './errors.ts';
@@ -15,6 +14,9 @@ import { maskError } from './error-masking.ts';
 import { usePageSizeLimit } from './schema/page-size-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 import type { Context } from './schema/context.ts';
+import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
+import { useReadRouting } from './schema/read-routing-plugin.ts';
+import { createResponseCacheStore, useResponseCache, type ResponseCacheStore } from './schema/response-cache-plugin.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
 import { renderGraphiQLPage } from './static/graphiql.ts';
@@ -53,6 +55,12 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** The HTTP server's lifecycle: while it drains, `/ready` answers 503. */
   lifecycle?: ServerLifecycle;
+  /** false: the KPI engine reads every source from the rows, never from rollups (benchmarks compare both). */
+  analyticsRollups?: boolean;
+  /** false: no response cache (default: on, in Redis when config.redisUrl is set, else in memory). */
+  responseCache?: boolean;
+  /** A response cache store to use instead of creating one from config.redisUrl. */
+  responseCacheStore?: ResponseCacheStore;
 }
 
 /** How long `/health` and `/ready` wait for the database before answering 503. */
@@ -199,6 +207,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const config: ServerConfig = { ...DEFAULT_CONFIG, graphiql: !production, ...options.config };
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
+  const responseCache = options.responseCacheStore ?? createResponseCacheStore(config.redisUrl, options.logger);
   const migrations = readMigrations().map((migration) => migration.name);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
@@ -252,7 +261,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     context: (): Context => {
       const record = currentRequest();
       if (!record?.auth) throw userError('UNAUTHENTICATED', 'this request carries no authenticated viewer');
-      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map() };
+      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map(), analyticsRollups: options.analyticsRollups !== false };
     },
     plugins: [
       // Order matters: the lifecycle wraps everything; routes and limits answer before
@@ -309,10 +318,16 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
       useExecutionCancellation(),
+      useReadRouting(db.replica),
       useAnalyticsPaths(),
+      // Versions come from where the answers are read: a lagging replica's own snapshot.
+      ...(options.responseCache === false ? [] : [useResponseCache({ db: readDatabase(db), store: responseCache })]),
       useExports({ db, logger: options.logger }),
       {
-        onDispose: () => (options.rateLimiter ? undefined : limiter.close()),
+        onDispose: async () => {
+          if (!options.responseCacheStore) await responseCache.close();
+          if (!options.rateLimiter) await limiter.close();
+        },
       },
     ],
   });

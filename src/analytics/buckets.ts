@@ -61,11 +61,55 @@ export function validTimeZone(zone: string, argument = 'timeZone'): string {
   return zone;
 }
 
+const HOUR_MS = 3_600_000;
+const offsetAt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).offset;
+
+/**
+ * The first instant in `(low, high]` whose UTC offset differs from `offset`, assuming
+ * `high` has another offset and there is one change between them (bisection to the ms).
+ */
+function offsetChange(low: number, high: number, offset: number, zone: string): number {
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (offsetAt(mid, zone) === offset) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+/**
+ * The start of the local clock hour holding `t`. A local hour is the stretch of instants
+ * sharing one local date, hour and UTC offset: its start is the instant the local clock
+ * reads HH:00 in `t`'s offset, or the offset change after that, if one falls between.
+ * So a 30-minute DST jump (Lord Howe: 02:00 → 02:30) gives a 30-minute hour 02, and a
+ * fall-back repeats the hour's label with the other offset (`start` tells them apart).
+ */
+function hourStart(t: DateTime): DateTime {
+  const zone = t.zoneName ?? 'UTC';
+  const ms = t.toMillis();
+  const offsetMs = t.offset * 60_000;
+  const candidate = Math.floor((ms + offsetMs) / HOUR_MS) * HOUR_MS - offsetMs;
+  const before = offsetAt(candidate, zone);
+  // An offset change between HH:00 and t: the hour began at that change.
+  const start = before === t.offset ? candidate : offsetChange(candidate, ms, before, zone);
+  return DateTime.fromMillis(start, { zone });
+}
+
+/** The next local hour's start after an hour start: the next HH:00 in its offset, or an earlier offset change. */
+function nextHour(start: DateTime): DateTime {
+  const zone = start.zoneName ?? 'UTC';
+  const ms = start.toMillis();
+  const offsetMs = start.offset * 60_000;
+  const candidate = (Math.floor((ms + offsetMs) / HOUR_MS) + 1) * HOUR_MS - offsetMs;
+  const next = offsetAt(candidate - 1, zone) === start.offset ? candidate : offsetChange(ms, candidate - 1, start.offset, zone);
+  return DateTime.fromMillis(next, { zone });
+}
+
 /** The start of the local bucket (not clipped) that contains `t`. */
 function alignedStart(t: DateTime, granularity: Granularity, weekStart: IsoWeekday): DateTime {
   // Hours are aligned in absolute time: the repeated local hour of a DST fall-back is
   // ambiguous, and setting local fields could jump to its other occurrence.
-  if (granularity === 'HOUR') return t.minus({ milliseconds: (t.minute * 60 + t.second) * 1000 + t.millisecond });
+  if (granularity === 'HOUR') return hourStart(t);
   if (granularity !== 'WEEK') return t.startOf(UNIT[granularity]);
   const day = t.startOf('day');
   return day.minus({ days: (day.weekday - weekStart + 7) % 7 }).startOf('day');
@@ -76,7 +120,7 @@ function alignedStart(t: DateTime, granularity: Granularity, weekStart: IsoWeekd
  * keeps boundaries on local midnight / the local hour across DST changes.
  */
 function nextBoundary(start: DateTime, granularity: Granularity, weekStart: IsoWeekday): DateTime {
-  if (granularity === 'HOUR') return alignedStart(start.plus({ hours: 1 }), granularity, weekStart);
+  if (granularity === 'HOUR') return nextHour(start);
   const next = alignedStart(start.plus({ [PLURAL[granularity]]: 1 }), granularity, weekStart);
   // A zone whose midnight is skipped can align back onto `start`; step a day further.
   return next.toMillis() > start.toMillis() ? next : alignedStart(start.plus({ [PLURAL[granularity]]: 1, days: 1 }), granularity, weekStart);

@@ -1,9 +1,9 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Bucket } from './buckets.ts';
 import { badInput } from '../errors.ts';
-import { CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
+import { ATTRIBUTED_AGENT, CYCLIC_DOMAIN, dimensionSql, FEEDBACK_CREDIT, type Dimension, type RowKind } from './dimensions.ts';
 import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from './filter.ts';
-import { feedbackKinds, measureAt, SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
+import { feedbackKinds, measureAt, SOURCES, STATE_SOURCES, type EventSource, type MeasureEntry } from './registry.ts';
 
 /** Sort direction of a breakdown. */
 export type Direction = 'ASC' | 'DESC';
@@ -31,12 +31,16 @@ export interface CompileInput {
   now: Date;
   /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
   timeZone?: string;
+  /** CATEGORY counts each ticket in its category and every ancestor (default: its own category only). */
+  rollUpCategories?: boolean;
   /**
    * Offered each source before its raw CTE is written: returns a replacement CTE body
    * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
    * planner (src/analytics/rollups/planner.ts) plugs in here.
    */
   sourceOverride?: SourceOverride;
+  /** Offered each stock's open-at-start count likewise (rollups: created minus solved before the range). */
+  openOverride?: OpenOverride;
 }
 
 /** How a source's measure is used: a value, or a stock's entering (+count) or leaving (-count) rows. */
@@ -53,6 +57,21 @@ export interface SourceOverrideInput {
   /** The bucket number (1-based) of an instant, as the raw CTEs compute it. */
   bucketOf: (time: Prisma.Sql) => Prisma.Sql;
 }
+
+/** What an override of a stock's "open at the range start" count is asked to compute. */
+export interface OpenOverrideInput {
+  /** The stock's column `m<index>`. */
+  index: number;
+  entering: EventSource;
+  leaving: EventSource;
+  input: CompileInput;
+}
+
+/**
+ * A replacement for a stock's open-at-start CTE body (keys, b = 1, m<index>: rows that
+ * entered before the range and had not left by its start; no row for a zero), or null.
+ */
+export type OpenOverride = (request: OpenOverrideInput) => Prisma.Sql | null;
 
 /** A replacement for a source's CTE body, or null for the raw path. */
 export type SourceOverride = (request: SourceOverrideInput) => Prisma.Sql | null;
@@ -88,6 +107,8 @@ interface SourcePlan {
   /** The event time; rows are kept when it falls in the range. */
   time: Prisma.Sql;
   where: Prisma.Sql[];
+  /** The agent the rows are attributed to (AGENT dimension, agentIds filter). */
+  agent: Prisma.Sql;
 }
 
 /**
@@ -114,37 +135,82 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   // Ordering groups needs their range totals.
   const totals = (input.totals || input.order !== undefined) && many;
 
-  const ticketFilter = ticketFilterSql(input.filter, input.scope, 't');
+  // agentIds means the agent each metric is attributed to, like the AGENT dimension.
+  const ticketFilter = (agent: Prisma.Sql) => ticketFilterSql(input.filter, input.scope, 't', { assigneeId: agent });
   const feedbackFilter = ticketFilterSql(input.filter, input.scope, 't', FEEDBACK_CREDIT);
   const ticketFrom = Prisma.sql`"Ticket" t`;
   const feedbackFrom = Prisma.sql`"Feedback" f LEFT JOIN "Ticket" t ON t."id" = f."ticketId" LEFT JOIN "Agent" fa ON f."ticketId" IS NULL AND fa."id" = f."agentId"`;
+  const ticketPlan = (time: Prisma.Sql, agent: Prisma.Sql): SourcePlan => ({ row: 'ticket', from: ticketFrom, time, where: [ticketFilter(agent)], agent });
+  const eventFrom = Prisma.sql`"TicketEvent" e JOIN "Ticket" t ON t."id" = e."ticketId"`;
+  /** Public agent replies (or another event type) with their ticket as `t`. */
+  const eventPlan = (type: 'AGENT_REPLY' | 'SURVEY_SENT', agent: Prisma.Sql): SourcePlan => ({
+    row: 'ticket',
+    from: eventFrom,
+    time: Prisma.sql`e."occurredAt"`,
+    where: [Prisma.sql`e."type" = ${type}::"TicketEventType"`, Prisma.sql`e."public"`, ticketFilter(agent)],
+    agent,
+  });
+  // Bucket ends for state sources: bucket i ends at its end; totals (bucket 0) at the range end.
+  const stateEnds = [
+    ...input.buckets.map((b, i) => ({ end: iso(b.end), b: i + 1 })),
+    ...((input.totals || input.order !== undefined) && input.buckets.length > 1 ? [{ end: iso(input.range.to), b: 0 }] : []),
+  ];
+  const qnow = Prisma.sql`CROSS JOIN (SELECT ${now} AS now_at) qn`;
   const sla = (fulfilled: Prisma.Sql, due: Prisma.Sql): SourcePlan => ({
     row: 'ticket',
-    from: ticketFrom,
+    // `qn.now_at`: "now" for the overrun of a deadline passed unfulfilled.
+    from: Prisma.sql`${ticketFrom} ${qnow}`,
     // Met targets are decided at fulfilment, missed ones at the deadline: LEAST of both.
     time: Prisma.sql`LEAST(${fulfilled}, ${due})`,
     // The decision is never after the deadline, so `due >= from` holds for every row in
     // range and lets the deadline index narrow the scan.
-    where: [ticketFilter, Prisma.sql`${due} >= ${from}`, Prisma.sql`LEAST(${fulfilled}, ${due}) <= ${now}`],
+    where: [ticketFilter(ATTRIBUTED_AGENT.current), Prisma.sql`${due} >= ${from}`, Prisma.sql`LEAST(${fulfilled}, ${due}) <= ${now}`],
+    agent: ATTRIBUTED_AGENT.current,
   });
   const paths = measures.map((m) => m.path);
   const kinds = feedbackKinds(paths);
   const plans: Record<EventSource, SourcePlan> = {
-    created: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."createdAt"`, where: [ticketFilter] },
-    solved: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."solvedAt"`, where: [ticketFilter] },
-    firstResponse: { row: 'ticket', from: ticketFrom, time: Prisma.sql`t."firstResponseAt"`, where: [ticketFilter] },
+    created: ticketPlan(Prisma.sql`t."createdAt"`, ATTRIBUTED_AGENT.current),
+    solved: ticketPlan(Prisma.sql`t."solvedAt"`, ATTRIBUTED_AGENT.solver),
+    firstResponse: ticketPlan(Prisma.sql`t."firstResponseAt"`, ATTRIBUTED_AGENT.firstResponder),
     feedback: {
       row: 'feedback',
       from: feedbackFrom,
       time: Prisma.sql`f."createdAt"`,
       where: [feedbackFilter, Prisma.sql`f."kind" = ANY(${kinds}::text[]::"FeedbackKind"[])`],
+      agent: FEEDBACK_CREDIT.assigneeId,
     },
     slaFirstResponse: sla(Prisma.sql`LEAST(t."firstResponseAt", t."solvedAt")`, Prisma.sql`t."firstResponseDueAt"`),
     slaResolution: sla(Prisma.sql`t."solvedAt"`, Prisma.sql`t."resolutionDueAt"`),
+    firstSolve: ticketPlan(Prisma.sql`t."firstSolvedAt"`, ATTRIBUTED_AGENT.solver),
+    reopenReply: ticketPlan(Prisma.sql`t."reopenReplyAt"`, ATTRIBUTED_AGENT.current),
+    reply: eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`),
+    nextReply: {
+      ...eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`),
+      // The previous public agent reply, then the first customer message after it and
+      // up to this reply: that message waited until this reply.
+      from: Prisma.sql`${eventFrom}
+    CROSS JOIN LATERAL (SELECT max(p."occurredAt") AS prev FROM "TicketEvent" p
+       WHERE p."ticketId" = e."ticketId" AND p."type" = 'AGENT_REPLY' AND p."public"
+         AND (p."occurredAt" < e."occurredAt" OR (p."occurredAt" = e."occurredAt" AND p."seq" < e."seq"))) pr
+    CROSS JOIN LATERAL (SELECT min(c."occurredAt") AS asked FROM "TicketEvent" c
+       WHERE c."ticketId" = e."ticketId" AND c."type" = 'CUSTOMER_REPLY' AND c."occurredAt" > pr.prev AND c."occurredAt" <= e."occurredAt") nr`,
+      where: [...eventPlan('AGENT_REPLY', Prisma.sql`e."agentId"`).where, Prisma.sql`nr.asked IS NOT NULL`],
+    },
+    surveySent: { ...eventPlan('SURVEY_SENT', ATTRIBUTED_AGENT.current), where: [Prisma.sql`e."type" = 'SURVEY_SENT'`, ticketFilter(ATTRIBUTED_AGENT.current)] },
+    backlogEnd: {
+      row: 'ticket',
+      // One row per (bucket end, ticket open then); bucket 0 is the range end for totals.
+      from: Prisma.sql`unnest(${stateEnds.map((e) => e.end)}::timestamptz[], ${stateEnds.map((e) => e.b)}::int[]) AS be(end_at, b)
+    JOIN "Ticket" t ON t."createdAt" < be.end_at AND (t."solvedAt" IS NULL OR t."solvedAt" >= be.end_at)`,
+      time: Prisma.sql`be.end_at`,
+      where: [ticketFilter(ATTRIBUTED_AGENT.current)],
+      agent: ATTRIBUTED_AGENT.current,
+    },
   };
 
   const cyclic = dims.filter((d) => CYCLIC_DOMAIN[d] !== undefined);
-  const stockMeasure = measures.find((m) => m.leaf.stock);
+  const stockMeasure = measures.find((m) => m.leaf.stock || STATE_SOURCES.has(m.leaf.source));
   if (cyclic.length > 0 && stockMeasure) {
     // A stock is a state at a bucket's end, not an event: it has no hour or weekday.
     throw badInput(
@@ -155,7 +221,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   const timeZone = input.timeZone ?? 'UTC';
   const keysFor = (plan: SourcePlan) => {
     const row = plan.row;
-    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone }));
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent, rollUpCategories: input.rollUpCategories }));
     const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
     const joins = parts.flatMap((p) => p.joins);
     // Entity mode: only the requested entities' rows. On tickets the condition is a plain
@@ -183,6 +249,10 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     const cols = measures.map((m, i) => (own.has(i) ? column(i) : Prisma.sql`${nullOf(m)} AS ${column(i)}`));
     unionParts.push(Prisma.sql`SELECT ${selectList([...keyCols, Prisma.sql`COALESCE(b, 0) AS b`, ...cols])} FROM ${name} ${where}`);
   };
+  // A ticket must leave a stock under the keys it entered by: when the sources attribute
+  // agents differently (solved: the solver; created: the current assignee), the leaving
+  // rows get their own statement keyed like the entering ones.
+  const ownLeaving = dims.includes('AGENT') || (input.filter?.agentIds?.length ?? 0) > 0;
   const sourcePaths: Partial<Record<EventSource, SourcePath>> = {};
   for (const source of SOURCES) {
     const aggregates: Prisma.Sql[] = [];
@@ -194,7 +264,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
       const role: SourceMeasureRole | null = stock
         ? stock.entering === source.name
           ? 'enter'
-          : stock.leaving === source.name
+          : stock.leaving === source.name && !ownLeaving
             ? 'leave'
             : null
         : m.leaf.source === source.name
@@ -220,6 +290,17 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     // MATERIALIZED keeps a late restriction out of the CTE: pushed into its WHERE, it
     // would make the planner hash the whole ticket table instead of the feedback rows.
     const fence = input.keys && plan.row === 'feedback' ? Prisma.raw('MATERIALIZED') : Prisma.empty;
+    if (STATE_SOURCES.has(source.name)) {
+      // A state: rows are already per bucket end (bucket 0 = range end), no range test.
+      ctes.push(Prisma.sql`${name} AS ${fence} (
+  SELECT ${selectList([...k.select, Prisma.sql`be.b AS b`, ...aggregates])}
+  FROM ${plan.from} ${join(k.joins, ' ')}
+  WHERE ${join([...plan.where, ...k.restrict], ' AND ')}
+  ${groupBy(Prisma.raw('b'), false)}
+)`);
+      addToUnion(name, own, k.late);
+      continue;
+    }
     ctes.push(Prisma.sql`${name} AS ${fence} (
   SELECT ${selectList([...k.select, Prisma.sql`${bucketOf(plan.time)} AS b`, ...aggregates])}
   FROM ${plan.from} ${join(k.joins, ' ')}
@@ -236,14 +317,36 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
     const leaving = plans[stock.leaving];
     const k = keysFor(entering);
     const name = Prisma.raw(`s_open_${i}`);
+    const override = input.openOverride?.({ index: i, entering: stock.entering, leaving: stock.leaving, input });
+    if (override) {
+      ctes.push(Prisma.sql`${name} AS (${override})`);
+      addToUnion(name, new Set([i]));
+      return;
+    }
+    // Two index probes instead of one OR over the whole history: rows never left (the
+    // leaving time's index holds its nulls) and rows that left after the range began.
+    const probe = (left: Prisma.Sql) => Prisma.sql`SELECT ${selectList(k.select.length ? k.select : [Prisma.sql`1 AS one`])}
+    FROM ${entering.from} ${join(k.joins, ' ')}
+    WHERE ${entering.time} < ${from} AND ${left} AND ${join([...entering.where, ...k.restrict], ' AND ')}`;
     ctes.push(Prisma.sql`${name} AS (
-  SELECT ${selectList([...k.select, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
-  FROM ${entering.from} ${join(k.joins, ' ')}
-  WHERE ${entering.time} < ${from} AND (${leaving.time} IS NULL OR ${leaving.time} >= ${from})
-    AND ${join([...entering.where, ...k.restrict], ' AND ')}
+  SELECT ${selectList([...keyCols, Prisma.sql`1 AS b`, Prisma.sql`count(*)::int AS ${column(i)}`])}
+  FROM (${probe(Prisma.sql`${leaving.time} IS NULL`)}
+    UNION ALL ${probe(Prisma.sql`${leaving.time} >= ${from}`)}) o
   ${keyCols.length ? Prisma.sql`GROUP BY ${join(keyCols, ', ')}` : Prisma.empty}
 )`);
     addToUnion(name, new Set([i]));
+    if (ownLeaving) {
+      const out = { ...leaving, where: entering.where, agent: entering.agent };
+      const ko = keysFor(out);
+      const closed = Prisma.raw(`s_close_${i}`);
+      ctes.push(Prisma.sql`${closed} AS (
+  SELECT ${selectList([...ko.select, Prisma.sql`${bucketOf(out.time)} AS b`, Prisma.sql`(-count(*))::int AS ${column(i)}`])}
+  FROM ${out.from} ${join(ko.joins, ' ')}
+  WHERE ${out.time} >= ${from} AND ${out.time} < ${to} AND ${join([...out.where, ...ko.restrict], ' AND ')}
+  ${groupBy(Prisma.raw('b'), totals)}
+)`);
+      addToUnion(closed, new Set([i]));
+    }
   });
   ctes.push(Prisma.sql`u AS (${join(unionParts, '\n  UNION ALL ')})`);
 

@@ -81,13 +81,45 @@ export interface DimensionSql {
   isEnum: boolean;
 }
 
-/** Where a row's event happened, for the cyclic dimensions: its event time and the query's zone. */
+/** What a source's rows say about their event: when (for the cyclic dimensions) and whose. */
 export interface EventClock {
   /** The source's event-time expression (the one that places the row in a bucket). */
   time: Prisma.Sql;
   /** IANA zone name, already validated; sent as a parameter. */
   timeZone: string;
+  /** The agent the source's metric is attributed to (AGENT dimension and agentIds filter). */
+  agent?: Prisma.Sql;
+  /** CATEGORY counts a ticket in its category and every ancestor (a parent counts its subtree). */
+  rollUpCategories?: boolean;
 }
+
+/** Deepest category nesting the roll-up follows (a guard against a cycle in parentId). */
+const MAX_CATEGORY_DEPTH = 32;
+
+/**
+ * Every (category, ancestor-or-self) pair, as a derived table with columns
+ * `descendant`, `ancestor`: a ticket joined on its category once per ancestor counts in
+ * each of them. Computed once per statement (uncorrelated).
+ */
+export const CATEGORY_CLOSURE = Prisma.raw(`(WITH RECURSIVE up(descendant, ancestor, parent, depth) AS (
+      SELECT c."id", c."id", c."parentId", 0 FROM "Category" c
+      UNION ALL
+      SELECT up.descendant, p."id", p."parentId", up.depth + 1 FROM up JOIN "Category" p ON p."id" = up.parent
+       WHERE up.depth < ${MAX_CATEGORY_DEPTH})
+    SELECT descendant, ancestor FROM up)`);
+
+/**
+ * Who a ticket-row metric belongs to when its event has an author: the assignee at the
+ * latest solve for solved-ticket metrics, the author of the first public reply for
+ * first-response metrics (both derived from events on ingest). A ticket whose facts were
+ * never derived (eventFactsAt null: loaded around ingestion) falls back to its current
+ * assignee. Metrics without an author (created, SLA) use the current assignee.
+ */
+export const ATTRIBUTED_AGENT = {
+  current: Prisma.sql`t."assigneeId"`,
+  solver: Prisma.sql`(CASE WHEN t."eventFactsAt" IS NULL THEN t."assigneeId" ELSE t."solvedById" END)`,
+  firstResponder: Prisma.sql`(CASE WHEN t."eventFactsAt" IS NULL THEN t."assigneeId" ELSE t."firstResponderId" END)`,
+};
 
 /**
  * SQL for one dimension (aliases: `t` ticket, `f` feedback; `k` is the key's column
@@ -102,11 +134,20 @@ export function dimensionSql(dimension: Dimension, row: RowKind, k: number, cloc
       return plain('priority');
     case 'STATUS':
       return plain('status');
-    case 'CATEGORY':
-      return plain('categoryId', false);
+    case 'CATEGORY': {
+      if (!clock?.rollUpCategories) return plain('categoryId', false);
+      const alias = Prisma.raw(`cc${k}`);
+      // A ticket without a category keeps one row with a null key.
+      return {
+        value: Prisma.sql`${alias}."ancestor"`,
+        joins: [Prisma.sql`LEFT JOIN ${CATEGORY_CLOSURE} ${alias} ON ${alias}."descendant" = t."categoryId"`],
+        isEnum: false,
+      };
+    }
     case 'TEAM':
       return row === 'ticket' ? plain('teamId', false) : { value: FEEDBACK_CREDIT.teamId, joins: [], isEnum: false };
     case 'AGENT':
+      if (clock?.agent) return { value: clock.agent, joins: [], isEnum: false };
       return row === 'ticket' ? plain('assigneeId', false) : { value: FEEDBACK_CREDIT.assigneeId, joins: [], isEnum: false };
     case 'CUSTOMER_TIER': {
       const alias = Prisma.raw(`cu${k}`);

@@ -5,7 +5,7 @@ import { compileMetricsSql, type CompileInput, type Direction, type MetricsRow }
 import { DIMENSION_KEY, validDimensions, type Dimension, type EntityDimension } from './dimensions.ts';
 import type { TicketFilterSpec, TimeRange, ViewerScope } from './filter.ts';
 import { measureAt, METRICS, type MetricNode } from './registry.ts';
-import { rollupSourceOverride } from './rollups/planner.ts';
+import { rollupOpenOverride, rollupSourceOverride } from './rollups/planner.ts';
 import { reportAnalyticsPaths, type AnalyticsPathReport } from './rollups/report.ts';
 
 /** Computed metrics, shaped like the GraphQL `Metrics` type (only selected leaves set). */
@@ -51,6 +51,8 @@ export interface BreakdownRequest extends MetricsRequest {
   limit?: number | null;
   /** With a granularity: also compute each group's totals over the range (default true). */
   totals?: boolean;
+  /** CATEGORY groups count their whole subtree (a ticket counts in its category and each ancestor). */
+  rollUpCategories?: boolean;
 }
 
 /** The dimension values of a group; entity dimensions hold row ids, null = no value. */
@@ -80,6 +82,8 @@ export interface MetricsGroupResult {
 export interface EntityMetricsRequest extends MetricsRequest {
   dimension: EntityDimension;
   ids: readonly number[];
+  /** CATEGORY: each category counts its whole subtree. */
+  rollUpCategories?: boolean;
 }
 
 /** Most groups a breakdown returns when `limit` is not given. */
@@ -122,7 +126,9 @@ function toNumber(value: unknown): number | null {
 
 async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call']) {
   const compiled = compileMetricsSql(input);
-  reportAnalyticsPaths({ call, paths: compiled.paths });
+  // SLA targets are decided by time passing as well as by writes (a deadline passes).
+  const timeDependent = Object.keys(compiled.paths).some((s) => s.startsWith('sla')) && input.range.to.getTime() > input.now.getTime();
+  reportAnalyticsPaths({ call, paths: compiled.paths, timeDependent });
   const rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
   const values = (row: MetricsRow): MetricValues => {
     const tree = emptyTree();
@@ -139,6 +145,7 @@ const base = (req: MetricsRequest) => ({
   range: req.range,
   // The seam to the rollup planner: it answers the sources it can, per source.
   sourceOverride: req.rollups === false ? undefined : rollupSourceOverride({ exact: req.exact === true }),
+  openOverride: req.rollups === false ? undefined : rollupOpenOverride(),
 });
 
 /** Totals over `[from, to)`: one statement, whatever the selection. */
@@ -204,6 +211,7 @@ export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: Breakd
     order: req.orderBy ?? undefined,
     limit: req.limit ?? DEFAULT_GROUP_LIMIT,
     timeZone: req.timeZone,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'breakdown');
   const groups: MetricsGroupResult[] = [];
   let current: MetricsGroupResult | null = null;
@@ -245,6 +253,7 @@ export async function computeEntityMetrics(
     totals: false,
     dimensions: [req.dimension],
     keys: ids,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'entities');
   for (const row of rows) out.set(Number(row.k1), values(row));
   for (const id of ids) if (!out.has(id)) out.set(id, emptyValues(measures));

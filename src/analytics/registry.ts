@@ -11,7 +11,13 @@ export type EventSource =
   | 'firstResponse'
   | 'feedback'
   | 'slaFirstResponse'
-  | 'slaResolution';
+  | 'slaResolution'
+  | 'firstSolve'
+  | 'reopenReply'
+  | 'reply'
+  | 'nextReply'
+  | 'surveySent'
+  | 'backlogEnd';
 
 /** What an event source counts and which instant places a row in a bucket. */
 export interface SourceDefinition {
@@ -31,7 +37,19 @@ export const SOURCES: readonly SourceDefinition[] = [
     eventTime: 'decision time: first response (or solve, if earlier) when met, else firstResponseDueAt',
   },
   { name: 'slaResolution', eventTime: 'decision time: solvedAt when met, else resolutionDueAt' },
+  { name: 'firstSolve', eventTime: 'Ticket.firstSolvedAt (the first solve, from events)' },
+  { name: 'reopenReply', eventTime: 'Ticket.reopenReplyAt (the first public agent reply after the first reopen)' },
+  { name: 'reply', eventTime: 'TicketEvent.occurredAt of the public agent reply' },
+  { name: 'nextReply', eventTime: 'TicketEvent.occurredAt of the agent reply that answers' },
+  { name: 'surveySent', eventTime: 'TicketEvent.occurredAt of the SURVEY_SENT event' },
+  { name: 'backlogEnd', eventTime: 'the end of the bucket (a state: tickets open at that instant)' },
 ];
+
+/**
+ * Sources that are a state at each bucket's end rather than events in it: their rows are
+ * (bucket end `be.end_at`, ticket open then); range totals read the state at the range end.
+ */
+export const STATE_SOURCES: ReadonlySet<EventSource> = new Set<EventSource>(['backlogEnd']);
 
 /** How a number reads when its bucket has no rows: a count is 0, an average or rate is null. */
 export type EmptyValue = 'zero' | 'null';
@@ -132,6 +150,9 @@ const duration = (name: string, description: string, source: EventSource, second
       ),
       stat('median', 'Median in seconds, exact (percentile_cont 0.5, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${v})`),
       stat('p90', '90th percentile in seconds, exact (percentile_cont 0.9, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${v})`),
+      stat('p75', '75th percentile in seconds, exact (percentile_cont 0.75, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.75) WITHIN GROUP (ORDER BY ${v})`),
+      stat('p95', '95th percentile in seconds, exact (percentile_cont 0.95, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.95) WITHIN GROUP (ORDER BY ${v})`),
+      stat('p99', '99th percentile in seconds, exact (percentile_cont 0.99, interpolated); null without tickets.', Prisma.sql`percentile_cont(0.99) WITHIN GROUP (ORDER BY ${v})`),
       stat('min', 'Shortest duration in seconds; null without tickets.', Prisma.sql`min(${v})::float8`),
       stat('max', 'Longest duration in seconds; null without tickets.', Prisma.sql`max(${v})::float8`),
     ],
@@ -143,6 +164,15 @@ const epochSeconds = (later: string, earlier: string) =>
 
 /** SLA outcome counts for one target, decided by `fulfilled <= due`. */
 const slaTarget = (name: string, description: string, source: EventSource, fulfilled: Prisma.Sql, due: Prisma.Sql): MetricGroup => {
+  // At a bucket's end (`be.end_at`, over the tickets open then): a target not decided yet
+  // (not fulfilled and its deadline still ahead), and of those the ones due within an hour.
+  const pendingAtEnd = Prisma.sql`(${due} IS NOT NULL AND ${due} > be.end_at AND (${fulfilled} IS NULL OR ${fulfilled} > be.end_at))`;
+  const overrun = duration(
+    'overrun',
+    'How late breached targets were: fulfilment (or, still unfulfilled, now) minus the deadline, in seconds; placed like breached. Met targets are left out.',
+    source,
+    Prisma.sql`CASE WHEN NOT (${fulfilled} IS NOT NULL AND ${fulfilled} <= ${due}) THEN EXTRACT(EPOCH FROM (COALESCE(${fulfilled}, qn.now_at) - ${due}))::float8 END`,
+  );
   // The source only holds decided targets; a fulfilment after the deadline is a breach,
   // and so is a deadline that passed with no fulfilment.
   const achieved = Prisma.sql`(${fulfilled} IS NOT NULL AND ${fulfilled} <= ${due})`;
@@ -185,6 +215,28 @@ const slaTarget = (name: string, description: string, source: EventSource, fulfi
         source,
         sql: Prisma.sql`(${achievedCount}::float8 / NULLIF(count(*), 0))`,
       },
+      {
+        kind: 'leaf',
+        name: 'pending',
+        description:
+          "Targets still open at the bucket's end: the ticket is unsolved then, the target unfulfilled and its deadline ahead (a state; in totals, at the range end).",
+        unit: 'tickets',
+        type: 'Int',
+        empty: 'zero',
+        source: 'backlogEnd',
+        sql: Prisma.sql`(count(*) FILTER (WHERE ${pendingAtEnd}))::int`,
+      },
+      {
+        kind: 'leaf',
+        name: 'atRisk',
+        description: "Pending targets due within one hour after the bucket's end (a state; in totals, at the range end).",
+        unit: 'tickets',
+        type: 'Int',
+        empty: 'zero',
+        source: 'backlogEnd',
+        sql: Prisma.sql`(count(*) FILTER (WHERE ${pendingAtEnd} AND ${due} <= be.end_at + interval '1 hour'))::int`,
+      },
+      overrun,
     ],
   };
 };
@@ -275,6 +327,131 @@ export const METRICS: readonly MetricNode[] = [
     'created',
     Prisma.sql`t."escalated"`,
   ),
+  count(
+    'reopenedTickets',
+    'Solved tickets that were reopened at least once, placed by solvedAt (the count behind reopenRate).',
+    'solved',
+    Prisma.sql`(count(*) FILTER (WHERE t."reopenCount" > 0))::int`,
+  ),
+  count(
+    'oneTouchTickets',
+    'Solved tickets with exactly one public agent reply, placed by solvedAt (the count behind oneTouchRate).',
+    'solved',
+    Prisma.sql`(count(*) FILTER (WHERE t."agentReplies" = 1))::int`,
+  ),
+  count(
+    'firstContactResolvedTickets',
+    'Solved tickets with exactly one public agent reply and never reopened, placed by solvedAt (the count behind firstContactResolutionRate).',
+    'solved',
+    Prisma.sql`(count(*) FILTER (WHERE t."agentReplies" = 1 AND t."reopenCount" = 0))::int`,
+  ),
+  count(
+    'escalatedTickets',
+    'Created tickets that were escalated, placed by createdAt (the count behind escalationRate).',
+    'created',
+    Prisma.sql`(count(*) FILTER (WHERE t."escalated"))::int`,
+  ),
+  {
+    ...count(
+      'replies',
+      "Public agent replies written in the bucket (TicketEvent AGENT_REPLY, public), placed by the reply's time; per agent, by the reply's author. Needs ticket events.",
+      'reply',
+    ),
+    unit: 'replies',
+  },
+  {
+    kind: 'leaf',
+    name: 'repliesPerSolvedTicket',
+    description: 'Public agent replies per ticket solved in the bucket (mean of agentReplies over those tickets), placed by solvedAt; null with no solved tickets.',
+    unit: 'replies per ticket',
+    type: 'Float',
+    empty: 'null',
+    source: 'solved',
+    sql: Prisma.sql`avg(t."agentReplies")::float8`,
+  },
+  duration(
+    'firstResolutionTime',
+    'Seconds from creation to the first solve (a reopened ticket keeps its first solve), placed by that first solve (Ticket.firstSolvedAt, derived from events; tickets whose events were never derived are left out).',
+    'firstSolve',
+    epochSeconds('firstSolvedAt', 'createdAt'),
+  ),
+  duration(
+    'requesterWaitTime',
+    'Seconds the ticket spent in NEW, OPEN or ON_HOLD (waiting on the support side) from creation to the latest solve, from status-change events (NEW from creation; SOLVE → SOLVED, REOPEN → OPEN), placed by solvedAt. Tickets without events are left out.',
+    'solved',
+    Prisma.sql`t."requesterWaitSeconds"`,
+  ),
+  duration(
+    'onHoldTime',
+    'Seconds the ticket spent in ON_HOLD from creation to the latest solve, from status-change events, placed by solvedAt (0 for a ticket with events that was never on hold; tickets without events are left out).',
+    'solved',
+    Prisma.sql`t."onHoldSeconds"`,
+  ),
+  duration(
+    'nextReplyTime',
+    "Seconds from a customer message to the next public agent reply, for every customer message after the first agent reply (several messages before one reply count once, from the first), placed by the answering reply; per agent, by that reply's author.",
+    'nextReply',
+    Prisma.sql`EXTRACT(EPOCH FROM (e."occurredAt" - nr.asked))::float8`,
+  ),
+  duration(
+    'firstReplyAfterReopenTime',
+    'Seconds from the first reopen to the first public agent reply after it, placed by that reply (Ticket.reopenReplyAt).',
+    'reopenReply',
+    epochSeconds('reopenReplyAt', 'firstReopenedAt'),
+  ),
+  duration(
+    'backlogAge',
+    "Age in seconds (bucket end − createdAt) of the tickets open at the bucket's end, the backlog's tickets (a state; in totals, at the range end).",
+    'backlogEnd',
+    Prisma.sql`EXTRACT(EPOCH FROM (be.end_at - t."createdAt"))::float8`,
+  ),
+  {
+    kind: 'group',
+    name: 'backlogAging',
+    description: "The tickets open at the bucket's end by age (bucket end − createdAt): [0, 1 day), [1, 3 days), [3, 7 days), 7 days and more (a state; in totals, at the range end).",
+    unit: 'tickets',
+    typeName: 'BacklogAgingBands',
+    typeDescription: "Open tickets at a bucket's end by age band; the bands add up to backlog.",
+    children: (
+      [
+        ['underOneDay', 'Open tickets younger than 1 day.', `< interval '1 day'`],
+        ['oneToThreeDays', 'Open tickets aged 1 day or more and under 3 days.', `>= interval '1 day' AND be.end_at - t."createdAt" < interval '3 days'`],
+        ['threeToSevenDays', 'Open tickets aged 3 days or more and under 7 days.', `>= interval '3 days' AND be.end_at - t."createdAt" < interval '7 days'`],
+        ['overSevenDays', 'Open tickets aged 7 days or more.', `>= interval '7 days'`],
+      ] as const
+    ).map(([name, description, condition]) =>
+      count(name, description, 'backlogEnd', Prisma.raw(`(count(*) FILTER (WHERE be.end_at - t."createdAt" ${condition}))::int`)),
+    ),
+  },
+  count(
+    'unassignedBacklog',
+    "Tickets open at the bucket's end with no assignee. Assignment history is not kept per instant, so this reads the current assignee (a ticket assigned later counts as assigned at every past end).",
+    'backlogEnd',
+    Prisma.sql`(count(*) FILTER (WHERE t."assigneeId" IS NULL))::int`,
+  ),
+  {
+    kind: 'group',
+    name: 'surveys',
+    description: 'Satisfaction surveys sent in the bucket (SURVEY_SENT events), placed by the sending time. Only sources that report invitations have them.',
+    unit: 'surveys',
+    typeName: 'SurveyStats',
+    typeDescription: 'Survey invitations and how many got an answer.',
+    children: [
+      count('sent', 'Surveys sent in the bucket.', 'surveySent'),
+      count(
+        'responded',
+        'Surveys sent in the bucket whose ticket got a survey response (any kind) at or after the sending time.',
+        'surveySent',
+        Prisma.sql`(count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "Feedback" sf WHERE sf."ticketId" = e."ticketId" AND sf."createdAt" >= e."occurredAt")))::int`,
+      ),
+      rate(
+        'responseRate',
+        'responded / sent, a fraction 0..1, placed by the sending time; null where no survey was sent (surveys sent are known only from SURVEY_SENT events).',
+        'surveySent',
+        Prisma.sql`EXISTS (SELECT 1 FROM "Feedback" sf WHERE sf."ticketId" = e."ticketId" AND sf."createdAt" >= e."occurredAt")`,
+      ),
+    ],
+  },
   {
     kind: 'group',
     name: 'sla',
@@ -284,6 +461,12 @@ export const METRICS: readonly MetricNode[] = [
     typeName: 'SlaStats',
     typeDescription: 'SLA outcomes per target kind.',
     children: [
+      count(
+        'notComputed',
+        'Tickets created in the bucket whose SLA columns were never computed (loaded around ingestion): their targets are unknown, not absent, so attainment may be incomplete while this is above 0. The server computes them at start. Placed by createdAt.',
+        'created',
+        Prisma.sql`(count(*) FILTER (WHERE t."slaComputedAt" IS NULL))::int`,
+      ),
       slaTarget(
         'firstResponse',
         'First-response target (Ticket.firstResponseDueAt); fulfilled by the first public agent reply, or by a solve without a reply.',

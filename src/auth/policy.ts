@@ -41,13 +41,13 @@ export const INGEST_MUTATIONS: ReadonlySet<string> = new Set([
 export const OPEN_QUERY_FIELDS: ReadonlySet<string> = new Set(['viewer']);
 
 /** Query fields only ADMIN may call: administration, not support data. */
-export const ADMIN_QUERY_FIELDS: ReadonlySet<string> = new Set(['apiTokens', 'reports', 'report', 'reportRuns']);
+export const ADMIN_QUERY_FIELDS: ReadonlySet<string> = new Set(['apiTokens', 'reports', 'report', 'reportRuns', 'connections', 'alertRules', 'alertEvents']);
 
 /**
  * Types only ADMIN may read wherever they turn up (`node(id:)`, nested fields): tokens,
  * and saved reports, whose links read with their creator's scope.
  */
-export const ADMIN_TYPES: ReadonlySet<string> = new Set(['ApiToken', 'CreatedApiToken', 'Report', 'ReportRun', 'CreatedReport']);
+export const ADMIN_TYPES: ReadonlySet<string> = new Set(['ApiToken', 'CreatedApiToken', 'Report', 'ReportRun', 'CreatedReport', 'Connection', 'AlertRule', 'AlertEvent']);
 
 /** The roles that may call a root field of the given operation type. */
 export function rolesFor(operation: 'query' | 'mutation' | 'subscription', field: string): readonly RoleName[] {

@@ -48,6 +48,33 @@ export interface Database {
    */
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Where queries read (analytics, entity lists): a streaming replica opened from
+   * DATABASE_READ_URL (`withReadReplica`), else absent and reads use this database.
+   * Writes, and reads inside mutations, always use this database (the primary).
+   */
+  replica?: Database;
+}
+
+/** The database queries read from: the replica when there is one, else the database itself. */
+export function readDatabase(db: Database): Database {
+  return db.replica ?? db;
+}
+
+/**
+ * Opens the replica at `readUrl` and attaches it to `primary` as its `replica`; closing
+ * the primary closes both. The replica is never migrated (it follows the primary).
+ */
+export async function withReadReplica(primary: Database, readUrl: string, options: OpenOptions = {}): Promise<Database> {
+  const replica = await openDatabase({ kind: 'postgres', url: readUrl }, options);
+  return {
+    ...primary,
+    replica,
+    async close() {
+      await replica.close();
+      await primary.close();
+    },
+  };
 }
 
 /** The data folder is already open in another process. */

@@ -87,24 +87,28 @@ async function toWebhook(url: string, file: DeliveryFile): Promise<string> {
   return `HTTP ${response.status}`;
 }
 
-async function toEmail(recipients: string[], file: DeliveryFile, settings: ExportSettings): Promise<string> {
+/** Sends one e-mail through SMTP_URL; returns the message id. */
+async function sendEmail(settings: ExportSettings, mail: { to: string[]; subject: string; text: string; attachments?: { filename: string; path: string; contentType: string }[] }): Promise<string> {
   if (!settings.smtpUrl) throw new Error('e-mail delivery needs SMTP_URL set on the server');
   const transport = nodemailer.createTransport(settings.smtpUrl);
   try {
-    const range = file.rangeLabel ? ` (${file.rangeLabel})` : '';
-    const info = await transport.sendMail({
-      from: settings.smtpFrom,
-      to: recipients,
-      subject: `Report: ${file.reportName}${range}`,
-      text:
-        `Attached: ${file.filename}, ${file.rows} rows${range}.\n\n` +
-        `Sent by Supportgraph for the saved report "${file.reportName}".\n`,
-      attachments: [{ filename: file.filename, path: file.path, contentType: file.contentType }],
-    });
+    const info = await transport.sendMail({ from: settings.smtpFrom, ...mail });
     return info.messageId ?? 'sent';
   } finally {
     transport.close();
   }
+}
+
+async function toEmail(recipients: string[], file: DeliveryFile, settings: ExportSettings): Promise<string> {
+  const range = file.rangeLabel ? ` (${file.rangeLabel})` : '';
+  return sendEmail(settings, {
+    to: recipients,
+    subject: `Report: ${file.reportName}${range}`,
+    text:
+      `Attached: ${file.filename}, ${file.rows} rows${range}.\n\n` +
+      `Sent by Supportgraph for the saved report "${file.reportName}".\n`,
+    attachments: [{ filename: file.filename, path: file.path, contentType: file.contentType }],
+  });
 }
 
 /** Delivers a file to one destination, once; throws when the destination refuses it. */
@@ -112,4 +116,52 @@ export async function deliver(destination: Destination, file: DeliveryFile, sett
   if ('folder' in destination) return toFolder(destination.folder, file, settings);
   if ('webhookUrl' in destination) return toWebhook(destination.webhookUrl, file);
   return toEmail(destination.email, file, settings);
+}
+
+/** Where a notification goes: a JSON webhook, a Slack/Teams incoming webhook, or e-mail. */
+export type MessageDestination = { webhookUrl: string } | { chatWebhookUrl: string } | { email: string[] };
+
+/** A notification (an alert state change) to deliver. */
+export interface DeliveryMessage {
+  /** One line, e.g. `[FIRING] E-mail first response`. */
+  subject: string;
+  /** A few readable lines; also the chat message. */
+  text: string;
+  /** The webhook's JSON body (it also carries `text`). */
+  payload: Record<string, unknown>;
+  /** The same on every retry of one message, so a receiver can drop duplicates. */
+  idempotencyKey: string;
+}
+
+/** The kind and readable name of a notification destination (a webhook without its query string). */
+export function describeMessageDestination(destination: MessageDestination): { kind: 'WEBHOOK' | 'CHAT' | 'EMAIL'; destination: string } {
+  if ('email' in destination) return { kind: 'EMAIL', destination: `email ${destination.email.join(', ')}` };
+  const chat = 'chatWebhookUrl' in destination;
+  const url = new URL(chat ? destination.chatWebhookUrl : destination.webhookUrl);
+  return { kind: chat ? 'CHAT' : 'WEBHOOK', destination: `${chat ? 'chat webhook' : 'webhook'} ${url.origin}${url.pathname}` };
+}
+
+async function postJson(url: string, body: unknown, idempotencyKey: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    redirect: 'error',
+    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+  return `HTTP ${response.status}`;
+}
+
+/**
+ * Delivers a notification to one destination, once; throws when it is refused. A chat
+ * webhook gets `{ "text": … }`, the body Slack incoming webhooks and Microsoft Teams
+ * incoming webhooks both accept; a plain webhook gets the JSON payload with an
+ * `Idempotency-Key` header; e-mail goes through SMTP_URL.
+ */
+export async function deliverMessage(destination: MessageDestination, message: DeliveryMessage, settings: ExportSettings): Promise<string> {
+  if ('email' in destination) return sendEmail(settings, { to: destination.email, subject: message.subject, text: message.text });
+  if ('chatWebhookUrl' in destination) return postJson(destination.chatWebhookUrl, { text: `*${message.subject}*\n${message.text}` }, message.idempotencyKey);
+  return postJson(destination.webhookUrl, { ...message.payload, text: message.text }, message.idempotencyKey);
 }

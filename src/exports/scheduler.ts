@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { claimLeased } from './claims.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { GraphqlGateway } from './execute.ts';
 import { nextScheduledRun } from './reports.ts';
@@ -13,6 +14,15 @@ export interface SchedulerDeps {
   settings: ExportSettings;
   clock?: Clock;
   logger?: Logger;
+  /** More work run in every pass after the reports (alert evaluation), claimed the same way. */
+  jobs?: ScheduledJob[];
+}
+
+/** Periodic work the scheduler runs in each pass; it claims its own rows (FOR UPDATE SKIP LOCKED). */
+export interface ScheduledJob {
+  name: string;
+  /** Does whatever is due at `now`; returns how much it did. */
+  tick(now: Date): Promise<number>;
 }
 
 interface DueReport extends Record<string, unknown> {
@@ -92,24 +102,8 @@ export class ReportScheduler {
 
   /** Claims one pending run, or one whose lease expired; returns its id and claim number. */
   async claimNext(now: Date = this.clock.now()): Promise<{ runId: number; claim: number } | null> {
-    return this.deps.db.driver.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: number }>(
-        `SELECT "id" FROM "ReportRun"
-          WHERE "status" = 'PENDING' OR ("status" = 'RUNNING' AND "leaseUntil" < $1::timestamptz)
-          ORDER BY "id" LIMIT 1
-          FOR UPDATE SKIP LOCKED`,
-        [now.toISOString()],
-      );
-      if (!row) return null;
-      const [claimed] = await tx.query<{ claims: number }>(
-        `UPDATE "ReportRun"
-            SET "status" = 'RUNNING', "leaseUntil" = $2::timestamptz,
-                "startedAt" = COALESCE("startedAt", $3::timestamptz), "claims" = "claims" + 1
-          WHERE "id" = $1 RETURNING "claims"`,
-        [row.id, new Date(now.getTime() + this.deps.settings.leaseMs).toISOString(), now.toISOString()],
-      );
-      return { runId: row.id, claim: claimed.claims };
-    });
+    const claimed = await claimLeased(this.deps.db.driver, 'ReportRun', now, this.deps.settings.leaseMs);
+    return claimed ? { runId: claimed.id, claim: claimed.claim } : null;
   }
 
   /** One pass: enqueue due slots, then run claimed runs until none is left; returns the runs executed. */
@@ -121,6 +115,15 @@ export class ReportScheduler {
       if (!claimed) break;
       await this.runner.execute(claimed.runId, claimed.claim);
       executed += 1;
+    }
+    // The other periodic work (alert rules) shares the pass, its timer and its stop.
+    for (const job of this.deps.jobs ?? []) {
+      if (this.stopped) break;
+      try {
+        await job.tick(this.clock.now());
+      } catch (error) {
+        this.deps.logger?.error({ job: job.name, error: error instanceof Error ? error.message : String(error) }, 'scheduled job failed');
+      }
     }
     return executed;
   }

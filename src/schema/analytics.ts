@@ -24,6 +24,7 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import type { Channel, CustomerTier, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { MEASURES, METRICS, orderName, type MetricGroup, type MetricNode } from '../analytics/registry.ts';
 import { AgentRef } from './agents.ts';
+import '../analytics/register.ts';
 import { builder } from './builder.ts';
 import { CategoryRef } from './categories.ts';
 import { loaderFor, type Context } from './context.ts';
@@ -90,7 +91,10 @@ export const MetricsRef = groupType({
 export const GranularityEnum = builder.enumType('Granularity', {
   description: 'Size of a time bucket, in the requested time zone (local midnight; calendar weeks, months, quarters and years).',
   values: {
-    HOUR: { description: 'Local clock hours (label 2026-03-29T14).' },
+    HOUR: {
+      description:
+        'Local clock hours (label 2026-03-29T14): the instants sharing one local date, hour and UTC offset. A skipped hour is missing; a repeated one appears twice; in a zone with a 30-minute DST change (Australia/Lord_Howe) the hour of the change is 30 minutes long.',
+    },
     DAY: { description: 'Local calendar days, 23 or 25 hours on DST changes (label 2026-03-29).' },
     WEEK: {
       description:
@@ -324,6 +328,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -350,6 +355,7 @@ builder.queryFields((t) => ({
         scope: viewerScope(ctx),
         measures: selectedMeasures(info, ['metrics']),
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
       });
     },
   }),
@@ -367,6 +373,11 @@ builder.queryFields((t) => ({
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
       orderBy: t.arg({ type: MetricOrderInput, description: 'Order groups by a metric over the whole range; default: by key.' }),
       limit: t.arg.int({ description: 'Keep the first N groups (default 1000).' }),
+      rollUpCategories: t.arg.boolean({
+        defaultValue: false,
+        description:
+          'With CATEGORY: a category counts the tickets of its whole subtree (each ticket counts in its own category and in every ancestor), so a parent is the sum over its children plus its own tickets. Default false: a category counts only its own tickets. Group sums then count a ticket once per level.',
+      }),
     },
     resolve: async (_root, args, ctx, info) => {
       const range = parseRange(args.range as DateTimeRangeArg);
@@ -383,7 +394,9 @@ builder.queryFields((t) => ({
         measures,
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
+        rollUpCategories: args.rollUpCategories === true,
         exact: args.exact === true,
+        rollups: ctx.analyticsRollups !== false,
         // Range totals per group cost a second grouping; skip them unless selected.
         totals: totals.size > 0,
       });
@@ -402,14 +415,22 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
       args: {
         range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
         filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
-      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
+        exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
         timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: totalsZoneDescription }),
+        rollUp: t.arg.boolean({
+          defaultValue: false,
+          description:
+            dimension === 'CATEGORY'
+              ? 'Count the tickets of the whole subtree (this category and all below it). Default false: only tickets in this category itself.'
+              : 'Only for categories; ignored here.',
+        }),
       },
       resolve: (parent, args, ctx, info) => {
         const range = parseRange(args.range as DateTimeRangeArg);
         validTimeZone(args.timeZone ?? 'UTC');
         const measures = [...selectedMeasures(info)].sort();
-        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, measures]);
+        const rollUp = dimension === 'CATEGORY' && args.rollUp === true;
+        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, rollUp, measures]);
         const loader = loaderFor(
           ctx,
           `analytics:metrics:${key}`,
@@ -423,6 +444,8 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 scope: viewerScope(ctx),
                 measures,
                 exact: args.exact === true,
+                rollups: ctx.analyticsRollups !== false,
+                rollUpCategories: rollUp,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),
@@ -433,7 +456,11 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
   );
 }
 
-entityMetricsField('Agent', 'AGENT', "the agent's tickets (by current assignee) and the feedback credited to the agent");
+entityMetricsField(
+  'Agent',
+  'AGENT',
+  'the agent: solved-ticket metrics by the assignee at solve time, first-response metrics by the first reply\'s author, replies by their author, other ticket metrics by the current assignee, and the feedback credited to the agent',
+);
 entityMetricsField('Team', 'TEAM', "the team's tickets and the feedback credited to the team");
 entityMetricsField('Category', 'CATEGORY', 'the tickets in this category and their feedback');
 

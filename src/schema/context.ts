@@ -19,6 +19,8 @@ export interface Context {
   requestId: string;
   /** Per-request caches (DataLoaders) keyed by name; created lazily. */
   loaders: Map<string, unknown>;
+  /** false: analytics read the rows, never rollups (set by the server's analyticsRollups option). */
+  analyticsRollups?: boolean;
 }
 
 /** The viewer of development mode and in-process tests: an unrestricted admin. */

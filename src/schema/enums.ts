@@ -69,6 +69,7 @@ export const TicketEventTypeEnum = builder.enumType('TicketEventType', {
     ESCALATION: { description: 'The ticket was escalated.' },
     REOPEN: { description: 'A solved ticket was reopened.' },
     SOLVE: { description: 'The ticket was solved.' },
+    SURVEY_SENT: { description: 'A satisfaction survey was sent to the requester (the denominator of surveys.responseRate).' },
   } as const,
   description: 'The kind of a ticket event.',
 });

@@ -15,6 +15,7 @@ import './reports.ts';
 import './sla.ts';
 import './analytics.ts';
 import './access.ts';
+import './connections.ts';
 import './planning.ts';
 import { withMetricOrigins } from './monitoring.ts';
 

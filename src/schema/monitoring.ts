@@ -1,4 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { Duration } from 'luxon';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Granularity, IsoWeekday } from '../analytics/buckets.ts';
 import type { Dimension, EntityDimension } from '../analytics/dimensions.ts';
@@ -6,7 +7,9 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import { measureAt } from '../analytics/registry.ts';
 import type { MetricsGroupResult, MetricValues, SeriesBucket } from '../analytics/engine.ts';
 import { badInput, userError } from '../errors.ts';
-import { Prisma, type Scorecard, type Target } from '../generated/prisma/client.ts';
+import { Prisma, type AlertRule, type Scorecard, type Target } from '../generated/prisma/client.ts';
+import { describeMessageDestination, type MessageDestination } from '../exports/deliveries.ts';
+import { validateAlertRule, type AlertRuleInputValue } from '../monitoring/alerts.ts';
 import type { AmountUnit } from '../monitoring/amounts.ts';
 import { originOf, tagOrigin, type Locator, type MetricsCall, type MetricsOrigin } from '../monitoring/origins.ts';
 import {
@@ -49,6 +52,7 @@ function callBase(ctx: Context, args: Args) {
     filter: lazyFilter(ctx, args.filter),
     scope: viewerScope(ctx),
     timeZone: (args.timeZone as string | undefined) ?? 'UTC',
+    exact: args.exact === true,
     cache: new Map(),
   };
 }
@@ -97,7 +101,7 @@ const ENTITY_DIMENSIONS: Record<string, EntityDimension> = { Agent: 'AGENT', Tea
 
 /** The shared read of a page of entities' metrics with the same arguments. */
 function entityCall(ctx: Context, dimension: EntityDimension, args: Args): MetricsCall & { kind: 'entity' } {
-  const key = JSON.stringify([dimension, args.range, args.filter ?? null, args.timeZone ?? 'UTC']);
+  const key = JSON.stringify([dimension, args.range, args.filter ?? null, args.timeZone ?? 'UTC', args.exact === true]);
   return loaderFor(ctx, `monitoring:entity:${key}`, () => ({ ...callBase(ctx, args), kind: 'entity' as const, dimension, ids: new Set<number>() }));
 }
 
@@ -341,12 +345,16 @@ builder.queryFields((t) => ({
       range: t.arg({ type: DateTimeRangeInput, required: true, description: 'Half-open range [from, to).' }),
       filter: t.arg({ type: TicketFilterInput, description: 'Narrow the target further (combined with its own filter).' }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK period; default MONDAY.' }),
+      exact: t.arg.boolean({
+        defaultValue: false,
+        description: 'true: percentiles exactly from the rows; default: from rollup histograms where they answer (within 1 %), as timeSeries does.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const range = parseRange(args.range as DateTimeRangeArg);
       const target = await findTarget(ctx, args.target, 'target');
       const filter = await resolveTicketFilter(ctx, args.filter as TicketFilterArg);
-      return targetAttainment(ctx.db, target, range, viewerScope(ctx), filter, (args.weekStart ?? 1) as IsoWeekday);
+      return targetAttainment(ctx.db, target, range, viewerScope(ctx), filter, (args.weekStart ?? 1) as IsoWeekday, args.exact === true);
     },
   }),
 }));
@@ -391,7 +399,10 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = decodeId(args.id, 'Target');
       return ctx.db.prisma.$transaction(async (tx) => {
-        await tx.alertRule.deleteMany({ where: { targetId: id } });
+        const rules = (await tx.alertRule.findMany({ where: { targetId: id }, select: { id: true } })).map((r) => r.id);
+        await tx.alertEvent.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertTicketNotice.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertRule.deleteMany({ where: { id: { in: rules } } });
         const { count } = await tx.target.deleteMany({ where: { id } });
         return count === 1;
       });
@@ -523,5 +534,249 @@ builder.mutationFields((t) => ({
     description: 'Deletes a scorecard (ADMIN). True when it existed.',
     args: { id: t.arg.id({ required: true, description: 'The scorecard.' }) },
     resolve: async (_root, args, ctx) => (await ctx.db.prisma.scorecard.deleteMany({ where: { id: decodeId(args.id, 'Scorecard') } })).count === 1,
+  }),
+}));
+
+// ---------------------------------------------------------------------------
+// Alert rules and their events (ADMIN: rules hold webhook URLs and recipients)
+
+const AlertKindEnum = builder.enumType('AlertKind', {
+  description: 'What an alert rule watches.',
+  values: {
+    METRIC: { description: 'A metric (or a target’s metric) over a rolling window, against a threshold.' },
+    SLA_AT_RISK: { description: 'Open tickets whose SLA deadline falls within `within`; each ticket deadline is notified once.' },
+  } as const,
+});
+
+const AlertStateEnum = builder.enumType('AlertState', {
+  description: 'Where an alert rule is, as in Grafana and Datadog monitors.',
+  values: {
+    OK: { description: 'The condition is false (or the sample is below minSample).' },
+    PENDING: { description: 'The condition is true, waiting for it to hold `for`.' },
+    FIRING: { description: 'The condition has held `for`; notified.' },
+    RESOLVED: { description: 'The condition became false after FIRING; notified. The next false evaluation makes it OK.' },
+  } as const,
+});
+
+const NotificationStatusEnum = builder.enumType('AlertNotificationStatus', {
+  description: 'Where an event’s notification is.',
+  values: {
+    PENDING: { description: 'Waiting for a scheduler to claim it.' },
+    RUNNING: { description: 'Being delivered (or resumed after its process stopped).' },
+    SUCCEEDED: { description: 'Delivered to every destination.' },
+    FAILED: { description: 'A destination refused it on every attempt; see deliveries.' },
+  } as const,
+});
+
+const AlertDestinationInput = builder.inputType('AlertDestinationInput', {
+  description: 'Where an alert notifies; set exactly one field.',
+  fields: (t) => ({
+    webhookUrl: t.field({ type: 'URL', description: 'POST the event as JSON, with an Idempotency-Key header (the same on retries).' }),
+    chatWebhookUrl: t.field({ type: 'URL', description: 'A Slack or Microsoft Teams incoming webhook: POST { "text": … }.' }),
+    email: t.field({ type: ['EmailAddress'], description: 'Send an e-mail through the server’s SMTP_URL.' }),
+  }),
+});
+
+const AlertRuleInput = builder.inputType('AlertRuleInput', {
+  description:
+    'An alert rule. METRIC: a target (targetId) or a metric + comparison + threshold, a window (window: "PT4H", or today: true in timeZone), a minimum sample, and how long the condition must hold (for). SLA_AT_RISK: within.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Unique name; upsertAlertRule replaces the rule of this name.' }),
+    kind: t.field({ type: AlertKindEnum, defaultValue: 'METRIC', description: 'METRIC (default) or SLA_AT_RISK.' }),
+    targetId: t.id({ description: 'Alert when this target is missed over the window (metric, filter, scope and threshold come from it).' }),
+    metric: t.string({ description: 'Without a target: a dotted Metrics path.' }),
+    filter: t.field({ type: TicketFilterInput, description: 'Without a target: which tickets count.' }),
+    scope: t.field({ type: TargetScopeInput, description: 'Without a target: a team or an agent.' }),
+    comparison: t.field({ type: ComparisonEnum, description: 'Without a target: the good side; the rule fires when the value is on the other.' }),
+    threshold: t.float({ description: 'Without a target: the threshold, in unit.' }),
+    thresholdDuration: t.field({ type: 'Duration', description: 'Without a target: the threshold of a duration metric, e.g. PT15M.' }),
+    unit: t.field({ type: AmountUnitEnum, description: 'The unit of threshold.' }),
+    window: t.field({ type: 'Duration', description: 'A rolling window ending at each evaluation, e.g. PT4H (at least PT1M).' }),
+    today: t.boolean({ description: 'Instead of window: today so far, from local midnight in timeZone.' }),
+    timeZone: t.field({ type: 'TimeZone', description: 'Zone of `today` (default: the target’s, else UTC).' }),
+    minSample: t.int({ description: 'At least this many tickets (or responses) in the window, else the condition is false; default 0.' }),
+    for: t.field({ type: 'Duration', description: 'How long the condition must hold before FIRING (PENDING meanwhile); default PT0S.' }),
+    every: t.field({ type: 'Duration', description: 'How often to evaluate; default PT1M.' }),
+    within: t.field({ type: 'Duration', description: 'SLA_AT_RISK: deadlines due within this, e.g. PT30M.' }),
+    destinations: t.field({ type: [AlertDestinationInput], description: 'Where FIRING and RESOLVED notify (up to 20).' }),
+    silencedUntil: t.field({ type: 'DateTime', description: 'Evaluate, but notify nobody until then.' }),
+  }),
+});
+
+const durationOf = (s: number | null) => (s === null ? null : Duration.fromObject({ seconds: s }).rescale().toISO() ?? `PT${s}S`);
+
+const AlertDeliveryRef = builder
+  .objectRef<{ destination: string; kind: string; status: string; attempts: number; detail: string | null; error: string | null; deliveredAt: string | null }>('AlertDelivery')
+  .implement({
+    description: 'What one destination answered to a notification.',
+    fields: (t) => ({
+      destination: t.exposeString('destination', { description: 'The destination, readable (a webhook without its query string).' }),
+      kind: t.exposeString('kind', { description: 'WEBHOOK, CHAT or EMAIL.' }),
+      status: t.exposeString('status', { description: 'PENDING, DELIVERED or FAILED.' }),
+      attempts: t.exposeInt('attempts', { description: 'Attempts so far.' }),
+      detail: t.string({ nullable: true, description: 'The HTTP status or SMTP message id.', resolve: (d) => d.detail }),
+      error: t.string({ nullable: true, description: 'The last failure.', resolve: (d) => d.error }),
+      deliveredAt: t.string({ nullable: true, description: 'When it was accepted (ISO 8601).', resolve: (d) => d.deliveredAt }),
+    }),
+  });
+
+/** An alert rule. */
+export const AlertRuleRef = builder.prismaNode('AlertRule', {
+  id: { field: 'id' },
+  nullable: true,
+  description: 'An alert rule, evaluated by the server’s scheduler every `every` over its window; see AlertState.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Unique name.' }),
+    kind: t.field({ type: AlertKindEnum, description: 'METRIC or SLA_AT_RISK.', resolve: (r) => r.kind }),
+    target: t.field({
+      type: TargetRef,
+      nullable: true,
+      description: 'The target the rule watches, if any.',
+      resolve: (r, _args, ctx) => (r.targetId === null ? null : ctx.db.prisma.target.findUnique({ where: { id: r.targetId } })),
+    }),
+    metric: t.string({ nullable: true, description: 'The dotted Metrics path watched (a target’s at creation).', resolve: (r) => r.metric }),
+    comparison: t.field({ type: ComparisonEnum, nullable: true, description: 'The good side of the threshold.', resolve: (r) => r.comparison }),
+    threshold: t.float({ nullable: true, description: 'The threshold in the metric’s unit.', resolve: (r) => r.threshold }),
+    window: t.string({ nullable: true, description: 'The rolling window as ISO 8601 (null for today).', resolve: (r) => (r.windowKind === 'TODAY' ? null : durationOf(r.windowSeconds)) }),
+    today: t.boolean({ description: 'The window is today so far in timeZone.', resolve: (r) => r.windowKind === 'TODAY' }),
+    timeZone: t.exposeString('timeZone', { description: 'Zone of `today`.' }),
+    minSample: t.exposeInt('minSample', { description: 'Minimum tickets (or responses) in the window.' }),
+    for: t.string({ description: 'How long the condition must hold before FIRING.', resolve: (r) => durationOf(r.forSeconds) ?? 'PT0S' }),
+    every: t.string({ description: 'Evaluation interval.', resolve: (r) => durationOf(r.everySeconds) ?? 'PT1M' }),
+    within: t.string({ nullable: true, description: 'SLA_AT_RISK: how far ahead.', resolve: (r) => durationOf(r.withinSeconds) }),
+    destinations: t.stringList({
+      description: 'Where it notifies, readable (webhooks without their query string).',
+      resolve: (r) => (Array.isArray(r.destinations) ? (r.destinations as unknown as MessageDestination[]).map((d) => describeMessageDestination(d).destination) : []),
+    }),
+    silencedUntil: t.expose('silencedUntil', { type: 'DateTime', nullable: true, description: 'No notifications until then.' }),
+    state: t.field({ type: AlertStateEnum, description: 'The current state.', resolve: (r) => r.state }),
+    stateSince: t.expose('stateSince', { type: 'DateTime', description: 'When the rule entered its state.' }),
+    lastValue: t.float({ nullable: true, description: 'The value at the last evaluation (SLA_AT_RISK: tickets at risk).', resolve: (r) => r.lastValue }),
+    lastSample: t.int({ nullable: true, description: 'The sample size at the last evaluation.', resolve: (r) => r.lastSample }),
+    lastEvaluatedAt: t.expose('lastEvaluatedAt', { type: 'DateTime', nullable: true, description: 'When it was last evaluated.' }),
+    nextEvalAt: t.expose('nextEvalAt', { type: 'DateTime', nullable: true, description: 'When the scheduler evaluates it next; null: at its next pass (a new or changed rule).' }),
+  }),
+});
+
+/** A state change of an alert rule. */
+export const AlertEventRef = builder.prismaNode('AlertEvent', {
+  id: { field: 'id' },
+  nullable: true,
+  description: 'A state change of an alert rule: the value and threshold that caused it, and (FIRING, RESOLVED) its notification.',
+  fields: (t) => ({
+    rule: t.field({
+      type: AlertRuleRef,
+      nullable: true,
+      description: 'The rule (null once deleted).',
+      resolve: (e, _args, ctx) => ctx.db.prisma.alertRule.findUnique({ where: { id: e.ruleId } }),
+    }),
+    fromState: t.field({ type: AlertStateEnum, description: 'The state before.', resolve: (e) => e.fromState }),
+    toState: t.field({ type: AlertStateEnum, description: 'The state after.', resolve: (e) => e.toState }),
+    value: t.float({ nullable: true, description: 'The metric over the window (SLA_AT_RISK: tickets at risk).', resolve: (e) => e.value }),
+    threshold: t.float({ nullable: true, description: 'The threshold then, in the metric’s unit.', resolve: (e) => e.threshold }),
+    sample: t.int({ nullable: true, description: 'Tickets (or responses) in the window.', resolve: (e) => e.sample }),
+    windowFrom: t.expose('windowFrom', { type: 'DateTime', nullable: true, description: 'Start of the window evaluated.' }),
+    windowTo: t.expose('windowTo', { type: 'DateTime', nullable: true, description: 'End of the window evaluated.' }),
+    ticketIds: t.idList({ description: 'SLA_AT_RISK: the tickets notified (Ticket ids).', resolve: (e) => e.ticketIds.map((id) => encodeGlobalID('Ticket', id)) }),
+    at: t.expose('at', { type: 'DateTime', description: 'When the change happened.' }),
+    notification: t.field({
+      type: NotificationStatusEnum,
+      nullable: true,
+      description: 'The notification’s status; null when this change notifies nobody (PENDING, OK, silenced, no destinations).',
+      resolve: (e) => e.status,
+    }),
+    deliveries: t.field({
+      type: [AlertDeliveryRef],
+      description: 'Per destination, what it answered.',
+      resolve: (e) => (Array.isArray(e.deliveries) ? (e.deliveries as unknown as AlertDeliveryRecord[]) : []),
+    }),
+    error: t.string({ nullable: true, description: 'Why the notification failed.', resolve: (e) => e.error }),
+  }),
+});
+
+type AlertDeliveryRecord = { destination: string; kind: string; status: string; attempts: number; detail: string | null; error: string | null; deliveredAt: string | null };
+
+async function findRule(ctx: Context, id: string | number, argument = 'id'): Promise<AlertRule> {
+  const rule = await ctx.db.prisma.alertRule.findUnique({ where: { id: decodeId(id, 'AlertRule', argument) } });
+  if (!rule) throw userError('NOT_FOUND', `no alert rule with id ${String(id)}`, { argument });
+  return rule;
+}
+
+builder.queryFields((t) => ({
+  alertRules: t.prismaField({
+    type: ['AlertRule'],
+    description: 'Every alert rule, by name (ADMIN).',
+    resolve: (query, _root, _args, ctx) => ctx.db.prisma.alertRule.findMany({ ...query, orderBy: [{ name: 'asc' }] }),
+  }),
+  alertEvents: t.prismaField({
+    type: ['AlertEvent'],
+    description: 'Alert history, newest first (ADMIN): state changes with value, threshold and when; at most `first` (100 max).',
+    args: {
+      rule: t.arg.id({ description: 'Only this rule’s events.' }),
+      first: t.arg.int({ defaultValue: 50, description: 'How many (at most 100).' }),
+      before: t.arg.id({ description: 'Only events older than this one (paging).' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const first = args.first ?? 50;
+      if (first < 1 || first > 100) throw badInput(`first must be 1 to 100 (got ${first})`, { argument: 'first' });
+      const ruleId = args.rule ? decodeId(args.rule, 'AlertRule', 'rule') : null;
+      const before = args.before ? decodeId(args.before, 'AlertEvent', 'before') : null;
+      return ctx.db.prisma.alertEvent.findMany({
+        ...query,
+        where: { ...(ruleId !== null ? { ruleId } : {}), ...(before !== null ? { id: { lt: before } } : {}) },
+        orderBy: [{ id: 'desc' }],
+        take: first,
+      });
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  upsertAlertRule: t.prismaField({
+    type: 'AlertRule',
+    description: 'Creates the alert rule of this name, or replaces its definition (ADMIN); it is evaluated at the scheduler’s next pass.',
+    args: { input: t.arg({ type: AlertRuleInput, required: true, description: 'The rule.' }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const target = input.targetId ? await findTarget(ctx, input.targetId, 'input.targetId') : null;
+      const data = validateAlertRule({
+        ...(input as Omit<AlertRuleInputValue, 'target' | 'filter' | 'scope'>),
+        kind: input.kind ?? 'METRIC',
+        target,
+        filter: input.filter ? await resolveTicketFilter(ctx, input.filter as TicketFilterArg, 'input.filter') : null,
+        scope: await scopeIds(ctx, input.scope),
+      });
+      const columns = {
+        ...data,
+        filter: data.filter === null || Object.values(data.filter).every((v) => v == null) ? Prisma.DbNull : (JSON.parse(JSON.stringify(data.filter)) as Prisma.InputJsonValue),
+        destinations: data.destinations as unknown as Prisma.InputJsonValue,
+        // Null: evaluated at the scheduler's next pass.
+        nextEvalAt: null,
+      };
+      return ctx.db.prisma.alertRule.upsert({ ...query, where: { name: data.name }, create: columns, update: columns });
+    },
+  }),
+  silenceAlertRule: t.prismaField({
+    type: 'AlertRule',
+    description: 'Silences a rule until a time (ADMIN): it is still evaluated and its events recorded, but nobody is notified. until: null lifts the silence.',
+    args: {
+      id: t.arg.id({ required: true, description: 'The rule.' }),
+      until: t.arg({ type: 'DateTime', description: 'Notify again from then; null: now.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const rule = await findRule(ctx, args.id);
+      return ctx.db.prisma.alertRule.update({ ...query, where: { id: rule.id }, data: { silencedUntil: args.until ?? null } });
+    },
+  }),
+  deleteAlertRule: t.boolean({
+    description: 'Deletes an alert rule and its history (ADMIN). True when it existed.',
+    args: { id: t.arg.id({ required: true, description: 'The rule.' }) },
+    resolve: async (_root, args, ctx) => {
+      const id = decodeId(args.id, 'AlertRule');
+      return ctx.db.prisma.$transaction(async (tx) => {
+        await tx.alertEvent.deleteMany({ where: { ruleId: id } });
+        await tx.alertTicketNotice.deleteMany({ where: { ruleId: id } });
+        return (await tx.alertRule.deleteMany({ where: { id } })).count === 1;
+      });
+    },
   }),
 }));

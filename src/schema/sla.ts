@@ -224,7 +224,7 @@ builder.prismaObjectField('Ticket', 'sla', (t) =>
   t.field({
     type: TicketSlaRef,
     nullable: true,
-    description: 'The ticket’s SLA policy, deadlines and statuses; null when no policy covers the ticket.',
+    description: 'The ticket’s SLA policy, deadlines and statuses; null when no policy covers the ticket or the SLA is not computed yet (slaState tells which).',
     select: {
       slaPolicyId: true,
       firstResponseDueAt: true,
@@ -242,6 +242,28 @@ builder.prismaObjectField('Ticket', 'sla', (t) =>
             resolutionDueAt: ticket.resolutionDueAt,
             resolutionSlaStatus: ticket.resolutionSlaStatus,
           },
+  }),
+);
+
+/** Whether a ticket's SLA columns can be trusted, and whether a policy covers it. */
+export const SlaStateEnum = builder.enumType('SlaState', {
+  description: 'Where a ticket stands with SLA computation: covered by a policy, covered by none, or not computed yet.',
+  values: {
+    COVERED: { description: 'Computed: a policy covers the ticket (see Ticket.sla).' },
+    NO_POLICY: { description: 'Computed: no policy matches the ticket (Ticket.sla is null for that reason).' },
+    NOT_COMPUTED: {
+      description:
+        'Never computed (a bulk load that bypassed ingestion): deadlines and business seconds are not known yet; the server computes these at start. Counted in Metrics.sla.notComputed, never as "no policy".',
+    },
+  } as const,
+});
+
+builder.prismaObjectField('Ticket', 'slaState', (t) =>
+  t.field({
+    type: SlaStateEnum,
+    description: 'Whether the SLA columns are computed and whether a policy covers the ticket, so "not computed" is never read as "no policy".',
+    select: { slaPolicyId: true, slaComputedAt: true },
+    resolve: (ticket) => (ticket.slaComputedAt === null ? 'NOT_COMPUTED' : ticket.slaPolicyId === null ? 'NO_POLICY' : 'COVERED'),
   }),
 );
 

@@ -6,8 +6,9 @@ import { ticketWhere, viewerScope } from './scope.ts';
 import { ticketFilterWhere } from '../analytics/filter.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
+// Exact to the millisecond: the same rule as the business seconds and the KPI engine.
 const seconds = (from: Date | null, to: Date | null): number | null =>
-  from && to ? Math.round((to.getTime() - from.getTime()) / 1000) : null;
+  from && to ? (to.getTime() - from.getTime()) / 1000 : null;
 
 /** A support ticket with its lifecycle timestamps. */
 export const TicketRef = builder.prismaNode('Ticket', {
@@ -39,27 +40,27 @@ export const TicketRef = builder.prismaNode('Ticket', {
     reopenCount: t.exposeInt('reopenCount', { description: 'How often the ticket was reopened after a solve.' }),
     escalated: t.exposeBoolean('escalated', { description: 'Whether the ticket was escalated.' }),
     escalatedAt: t.expose('escalatedAt', { type: 'DateTime', nullable: true, description: 'First escalation.' }),
-    firstResponseSeconds: t.int({
+    firstResponseSeconds: t.float({
       nullable: true,
-      description: 'First response time in calendar seconds (firstResponseAt - createdAt); null without a reply.',
+      description: 'First response time in calendar seconds (firstResponseAt - createdAt), exact to the millisecond; null without a reply.',
       select: { createdAt: true, firstResponseAt: true },
       resolve: (ticket) => seconds(ticket.createdAt, ticket.firstResponseAt),
     }),
-    resolutionSeconds: t.int({
+    resolutionSeconds: t.float({
       nullable: true,
-      description: 'Full resolution time in calendar seconds (solvedAt - createdAt); null while unsolved.',
+      description: 'Full resolution time in calendar seconds (solvedAt - createdAt), exact to the millisecond; null while unsolved.',
       select: { createdAt: true, solvedAt: true },
       resolve: (ticket) => seconds(ticket.createdAt, ticket.solvedAt),
     }),
-    firstResponseBusinessSeconds: t.exposeInt('firstResponseBusinessSeconds', {
+    firstResponseBusinessSeconds: t.exposeFloat('firstResponseBusinessSeconds', {
       nullable: true,
       description:
-        "First response time counted only in the open hours of the ticket's SLA policy calendar (24/7 without one); null without a reply.",
+        "First response time counted only in the open hours of the ticket's SLA policy calendar (24/7 without one, then equal to firstResponseSeconds), exact to the millisecond like it; null without a reply or while the SLA is not computed (see slaState).",
     }),
-    resolutionBusinessSeconds: t.exposeInt('resolutionBusinessSeconds', {
+    resolutionBusinessSeconds: t.exposeFloat('resolutionBusinessSeconds', {
       nullable: true,
       description:
-        "Resolution time counted only in the open hours of the ticket's SLA policy calendar (24/7 without one); null while unsolved.",
+        "Resolution time counted only in the open hours of the ticket's SLA policy calendar (24/7 without one, then equal to resolutionSeconds), exact to the millisecond; null while unsolved or while the SLA is not computed (see slaState).",
     }),
     events: t.relation('events', {
       description: 'What happened to the ticket, in order.',

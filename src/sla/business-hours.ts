@@ -364,15 +364,18 @@ export function businessMillisBetween(calendar: BusinessCalendarSpec | null, fro
 /**
  * Seconds between `from` and `to` counted only while the calendar is open (every second
  * for a null calendar, i.e. 24/7), 0 when `to <= from`. Exact, so fractional when the
- * instants carry milliseconds; the stored Ticket columns round it down to whole seconds.
+ * instants carry milliseconds; the stored Ticket columns keep it so.
  */
 export function businessSecondsBetween(calendar: BusinessCalendarSpec | null, from: Date, to: Date): number {
   return businessMillisBetween(calendar, from, to) / 1000;
 }
 
-/** Whole business seconds as stored in `Ticket.*BusinessSeconds` (rounded down). */
+/**
+ * Business seconds as stored in `Ticket.*BusinessSeconds`: exact to the millisecond, the
+ * same rule as calendar seconds, so a 24/7 ticket has business time = calendar time.
+ */
 export function storedBusinessSeconds(calendar: BusinessCalendarSpec | null, from: Date, to: Date): number {
-  return Math.floor(businessMillisBetween(calendar, from, to) / 1000);
+  return businessMillisBetween(calendar, from, to) / 1000;
 }
 
 /**

@@ -126,7 +126,7 @@ function scopeSql(scope: RecomputeScope, params: unknown[]): string {
 
 /**
  * One statement that recomputes every SLA column of the tickets in scope, writes the
- * rows that changed, and reports the tickets whose deadline lies beyond the
+ * rows that changed (and those never computed, stamping slaComputedAt), and reports the tickets whose deadline lies beyond the
  * materialised intervals. `$1` is the instant statuses are evaluated at.
  */
 export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: string; params: unknown[] } {
@@ -140,8 +140,9 @@ export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: st
     SELECT t.id, pol.id AS pid, d.fr_due, d.res_due,
            ${statusSql('d.fr_due', 'LEAST(t."firstResponseAt", t."solvedAt")', nowSql)} AS fr_status,
            ${statusSql('d.res_due', 't."solvedAt"', nowSql)} AS res_status,
-           CASE WHEN t."firstResponseAt" IS NULL THEN NULL ELSE (GREATEST(o.ofr - o.oc, 0) / 1000)::int END AS fr_secs,
-           CASE WHEN t."solvedAt" IS NULL THEN NULL ELSE (GREATEST(o.osv - o.oc, 0) / 1000)::int END AS res_secs,
+           -- Exact to the millisecond, like calendar seconds (one rounding rule for both).
+           CASE WHEN t."firstResponseAt" IS NULL THEN NULL ELSE (GREATEST(o.ofr - o.oc, 0) / 1000.0)::float8 END AS fr_secs,
+           CASE WHEN t."solvedAt" IS NULL THEN NULL ELSE (GREATEST(o.osv - o.oc, 0) / 1000.0)::float8 END AS res_secs,
            (pol.cal IS NOT NULL AND ((pol.frm IS NOT NULL AND d.fr_due IS NULL) OR (pol.rm IS NOT NULL AND d.res_due IS NULL))) AS needs_js
       FROM "Ticket" t
       LEFT JOIN pol ON pol.priority = t.priority AND pol.channel = t.channel
@@ -164,13 +165,14 @@ export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: st
            "resolutionDueAt" = calc.res_due,
            "resolutionSlaStatus" = calc.res_status,
            "firstResponseBusinessSeconds" = calc.fr_secs,
-           "resolutionBusinessSeconds" = calc.res_secs
+           "resolutionBusinessSeconds" = calc.res_secs,
+           "slaComputedAt" = CURRENT_TIMESTAMP
       FROM calc
      WHERE t.id = calc.id
-       AND (t."slaPolicyId", t."firstResponseDueAt", t."firstResponseSlaStatus", t."resolutionDueAt",
+       AND (t."slaComputedAt" IS NULL OR (t."slaPolicyId", t."firstResponseDueAt", t."firstResponseSlaStatus", t."resolutionDueAt",
             t."resolutionSlaStatus", t."firstResponseBusinessSeconds", t."resolutionBusinessSeconds")
            IS DISTINCT FROM
-           (calc.pid, calc.fr_due, calc.fr_status, calc.res_due, calc.res_status, calc.fr_secs, calc.res_secs)
+           (calc.pid, calc.fr_due, calc.fr_status, calc.res_due, calc.res_status, calc.fr_secs, calc.res_secs))
     RETURNING t.id, calc.needs_js
   )
   SELECT (SELECT count(*) FROM calc)::int AS scoped,
@@ -382,4 +384,18 @@ export async function recomputeAllTicketsIn(tx: SqlRunner, options: RecomputeOpt
   const calendars = await tx.query<{ id: unknown }>(`SELECT id FROM "BusinessCalendar" ORDER BY id`);
   for (const c of calendars) await materialiseCalendar(tx, toNumber(c.id), span, true);
   return (await recomputeTickets(tx, { kind: 'all' }, options)).recomputed;
+}
+
+/**
+ * Recomputes the tickets whose SLA columns were never computed (slaComputedAt is null:
+ * bulk loads that bypassed ingestion, rows written before migration 0007), so no ticket
+ * reads as "no policy" only because nothing computed it. Returns the number recomputed.
+ */
+export async function recomputeUncomputedTickets(db: Database, options: RecomputeOptions = {}): Promise<number> {
+  return db.driver.transaction(async (tx) => {
+    const rows = await tx.query<{ id: unknown }>(`SELECT id FROM "Ticket" WHERE "slaComputedAt" IS NULL`);
+    const ids = rows.map((r) => toNumber(r.id));
+    if (ids.length === 0) return 0;
+    return (await recomputeTickets(tx, { kind: 'ids', ids }, options)).recomputed;
+  });
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { bucketCount, bucketGrid, MAX_BUCKETS, validTimeZone, type Granularity, type IsoWeekday } from '../../src/analytics/buckets.ts';
 
@@ -51,6 +52,45 @@ describe('bucketGrid', () => {
       ['2026-01-01T06', '2026-01-01T00:30:00.000Z', '2026-01-01T01:30:00.000Z'],
       ['2026-01-01T07', '2026-01-01T01:30:00.000Z', '2026-01-01T02:00:00.000Z'],
     ]);
+  });
+
+  it('keeps local clock hours in 30-minute DST zones (Lord Howe) and in +05:45 / +05:30 zones', () => {
+    const lh = { granularity: 'HOUR', timeZone: 'Australia/Lord_Howe' } as const;
+    // 4 October 2026: at 02:00 LHST (+10:30) = 03T15:30Z the clock jumps to 02:30 LHDT (+11),
+    // so local hour 02 is the 30 minutes 02:30-03:00 (15:30Z-16:00Z).
+    expect(rows(bucketGrid(range('2026-10-03T13:30:00Z', '2026-10-03T17:00:00Z'), lh))).toEqual([
+      ['2026-10-04T00', '2026-10-03T13:30:00.000Z', '2026-10-03T14:30:00.000Z'],
+      ['2026-10-04T01', '2026-10-03T14:30:00.000Z', '2026-10-03T15:30:00.000Z'],
+      ['2026-10-04T02', '2026-10-03T15:30:00.000Z', '2026-10-03T16:00:00.000Z'],
+      ['2026-10-04T03', '2026-10-03T16:00:00.000Z', '2026-10-03T17:00:00.000Z'],
+    ]);
+    // A range starting inside that short hour aligns to its start (15:30Z), clipped.
+    expect(rows(bucketGrid(range('2026-10-03T15:45:00Z', '2026-10-03T16:30:00Z'), lh))).toEqual([
+      ['2026-10-04T02', '2026-10-03T15:45:00.000Z', '2026-10-03T16:00:00.000Z'],
+      ['2026-10-04T03', '2026-10-03T16:00:00.000Z', '2026-10-03T16:30:00.000Z'],
+    ]);
+    // 5 April 2026: at 02:00 LHDT (+11) = 04T15:00Z the clock goes back to 01:30 LHST
+    // (+10:30): hour 01 appears twice, once for an hour (+11), once for 30 minutes (+10:30).
+    expect(rows(bucketGrid(range('2026-04-04T13:00:00Z', '2026-04-04T16:30:00Z'), lh))).toEqual([
+      ['2026-04-05T00', '2026-04-04T13:00:00.000Z', '2026-04-04T14:00:00.000Z'],
+      ['2026-04-05T01', '2026-04-04T14:00:00.000Z', '2026-04-04T15:00:00.000Z'],
+      ['2026-04-05T01', '2026-04-04T15:00:00.000Z', '2026-04-04T15:30:00.000Z'],
+      ['2026-04-05T02', '2026-04-04T15:30:00.000Z', '2026-04-04T16:30:00.000Z'],
+    ]);
+    // Starting in the repeated half hour (15:10Z = 01:40 +10:30) aligns to the change at 15:00Z.
+    expect(rows(bucketGrid(range('2026-04-04T15:10:00Z', '2026-04-04T15:40:00Z'), lh))).toEqual([
+      ['2026-04-05T01', '2026-04-04T15:10:00.000Z', '2026-04-04T15:30:00.000Z'],
+      ['2026-04-05T02', '2026-04-04T15:30:00.000Z', '2026-04-04T15:40:00.000Z'],
+    ]);
+    // Kathmandu is +05:45 all year: local hours start at :15 UTC.
+    expect(rows(bucketGrid(range('2026-01-01T00:00:00Z', '2026-01-01T02:00:00Z'), { granularity: 'HOUR', timeZone: 'Asia/Kathmandu' }))).toEqual([
+      ['2026-01-01T05', '2026-01-01T00:00:00.000Z', '2026-01-01T00:15:00.000Z'],
+      ['2026-01-01T06', '2026-01-01T00:15:00.000Z', '2026-01-01T01:15:00.000Z'],
+      ['2026-01-01T07', '2026-01-01T01:15:00.000Z', '2026-01-01T02:00:00.000Z'],
+    ]);
+    // Lord Howe days still start at local midnight: 4 October has 23.5 hours.
+    const days = bucketGrid(range('2026-10-02T13:30:00Z', '2026-10-05T13:00:00Z'), { granularity: 'DAY', timeZone: 'Australia/Lord_Howe' });
+    expect(days.map(hours)).toEqual([24, 23.5, 24]);
   });
 
   it('starts weeks on Monday (ISO week labels) or on another weekday', () => {
@@ -131,6 +171,16 @@ describe('bucketGrid', () => {
           }
           // Labels are unique except the repeated local hour of a DST fall-back.
           if (granularity !== 'HOUR') expect(new Set(grid.map((b) => b.label)).size).toBe(grid.length);
+          else {
+            // An hour's label is the local clock hour of every instant in it; a label repeats
+            // only with another UTC offset (the fall-back hour).
+            const local = (d: Date) => DateTime.fromJSDate(d, { zone: timeZone });
+            for (const b of grid) {
+              expect(b.label).toBe(local(b.start).toFormat("yyyy-MM-dd'T'HH"));
+              expect(local(new Date(b.end.getTime() - 1)).toFormat("yyyy-MM-dd'T'HH")).toBe(b.label);
+            }
+            expect(new Set(grid.map((b) => `${b.label}${local(b.start).offset}`)).size).toBe(grid.length);
+          }
         },
       ),
       { numRuns: 300 },

@@ -370,6 +370,9 @@ const CALLERS: Record<string, Caller> = {
       expect(r.data.targetAttainment.met).toBe(lead === 'lead1' ? 0 : 1);
     },
   },
+  scorecards: { lead: 'data', requests: () => [{ query: '{ scorecards { id name components { metric weight } } }' }] },
+  alertRules: { lead: 'FORBIDDEN', requests: () => [{ query: '{ alertRules { id name } }' }] },
+  alertEvents: { lead: 'FORBIDDEN', requests: () => [{ query: '{ alertEvents { id toState } }' }] },
   businessCalendars: { lead: 'data', requests: () => [{ query: '{ businessCalendars { id name timeZone } }' }] },
   slaPolicies: { lead: 'data', requests: () => [{ query: '{ slaPolicies { id name priorities } }' }] },
   viewer: {

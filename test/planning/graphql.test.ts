@@ -7,6 +7,7 @@ import { backlogLoad } from '../../src/planning/staffing.ts';
 import { parseCsv, postExport } from '../exports/helpers.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
+import { makeToken } from '../auth/helpers.ts';
 import { insertHistory, trueRate } from './synthetic.ts';
 
 // The GraphQL surface runs on the server's clock, so this history ends at the real
@@ -21,6 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 let db: TestDatabase;
 let client: GqlClient;
+let teamId: number;
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -30,6 +32,10 @@ beforeAll(async () => {
   });
   await insertHistory(db, { from: START, to: NOW_HOUR, zone: ZONE, holidays: NO_HOLIDAYS, channel: 'CHAT' });
   await insertHistory(db, { from: START, to: NOW_HOUR, zone: ZONE, holidays: NO_HOLIDAYS, channel: 'SOCIAL', scale: 0.5 });
+  // SOCIAL tickets belong to team "Social"; CHAT tickets to no team.
+  const team = await db.prisma.team.create({ data: { externalId: 'social', name: 'Social' } });
+  await db.prisma.$executeRaw`UPDATE "Ticket" SET "teamId" = ${team.id} WHERE "channel" = 'SOCIAL'`;
+  teamId = team.id;
   // Two solved chats with events, for the measured handle time (see the staffing test).
   const t0 = NOW_HOUR - 3 * 86_400_000;
   const at = (s: number) => new Date(t0 + s * 1000);
@@ -103,6 +109,25 @@ describe('forecast', () => {
       expect(r.errors?.[0].message).toMatch(message);
       expect(r.data?.forecast ?? null).toBeNull();
     }
+  });
+});
+
+describe('forecast by TEAM and team scope', () => {
+  const range = { from: iso(NOW_HOUR + HOUR), to: iso(NOW_HOUR + 25 * HOUR) };
+  const BY_TEAM = `query($range: DateTimeRange!) { forecast(range: $range, granularity: DAY, timeZone: "${ZONE}", by: [TEAM]) { key { team { name } } buckets { expected } } }`;
+
+  it('splits by team (no team is the null group) and a TEAM_LEAD sees only its teams', async () => {
+    const all = await client.query(BY_TEAM, { range });
+    expect(all.errors).toBeUndefined();
+    expect(all.data.forecast.map((s: { key: { team: { name: string } | null } }) => s.key.team?.name ?? null)).toEqual(['Social', null]);
+    const lead = await makeToken(db, 'TEAM_LEAD', { teamIds: [teamId] });
+    const scoped = await client.query(BY_TEAM, { range }, lead.header);
+    expect(scoped.errors).toBeUndefined();
+    expect(scoped.data.forecast.map((s: { key: { team: { name: string } | null } }) => s.key.team?.name ?? null)).toEqual(['Social']);
+    // Without by, the lead's single series counts only the team's (SOCIAL) tickets.
+    const one = await client.query(FORECAST, { range, g: 'DAY' }, lead.header);
+    const social = await client.query(FORECAST, { range, g: 'DAY', filter: { channels: ['SOCIAL'] } });
+    expect(one.data.forecast[0].buckets[0].expected).toBeCloseTo(social.data.forecast[0].buckets[0].expected, 6);
   });
 });
 

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { bucketGrid } from '../../src/analytics/buckets.ts';
 import { sumIntoBuckets } from '../../src/planning/forecast.ts';
 import { engineHourGrid, holidayIntervals, hourGrid, hourPoints, type PlanningCalendar } from '../../src/planning/history.ts';
 import { accuracy, fitDispersion, fitSeasonalModel, predictHour, predictionInterval, Z95 } from '../../src/planning/model.ts';
+import { agentsForTarget, serviceLevel } from '../../src/planning/erlang.ts';
 import { backlogLoad } from '../../src/planning/staffing.ts';
 import { DAY_SHAPE, ditheredCount, HOLIDAY_FACTOR, HOUR_SHAPE, trueRate } from './synthetic.ts';
 
@@ -174,3 +176,29 @@ describe('backlog load', () => {
 
 void DAY_SHAPE;
 void HOUR_SHAPE;
+
+describe('properties (fast-check)', () => {
+  it('hourGrid equals the engine grid for any range and zone', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/St_Johns'];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2027, 0, 1) }), fc.integer({ min: 1, max: 80 * 60 }), fc.constantFrom(...zones), (from, minutes, zone) => {
+        const a = hourGrid(new Date(from), new Date(from + minutes * 60_000), zone);
+        const b = engineHourGrid(new Date(from), new Date(from + minutes * 60_000), zone);
+        expect(a.map((x) => [x.start.getTime(), x.end.getTime()])).toEqual(b.map((x) => [x.start.getTime(), x.end.getTime()]));
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('agentsForTarget returns the fewest agents meeting the target', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.05, max: 300, noNaN: true }), fc.integer({ min: 30, max: 900 }), fc.integer({ min: 50, max: 99 }), fc.integer({ min: 5, max: 120 }), (a, aht, percent, within) => {
+        const s = agentsForTarget(a, aht, { kind: 'serviceLevel', percent, withinSeconds: within }, 0.9);
+        expect(s.serviceLevel).toBeGreaterThanOrEqual(percent / 100 - 1e-12);
+        expect(s.occupancy).toBeLessThanOrEqual(0.9 + 1e-12);
+        const fewer = s.agents - 1;
+        if (fewer > a && a / fewer <= 0.9) expect(serviceLevel(fewer, a, aht, within)).toBeLessThan(percent / 100);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../seeds/demo.ts';
+import { createDemoMonitoring } from '../../seeds/monitoring.ts';
+import { recomputeAllTicketsIn } from '../../src/sla/recompute.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { browserSkipReason, launchBrowser, SCREENSHOT_DIR, startHttpServer, watchedPage, type RunningServer, type WatchedPage } from './harness.ts';
 import { dashboardFiles } from '../../src/static/dashboard.ts';
@@ -53,7 +56,11 @@ const METRICS = `ticketsCreated ticketsSolved backlog firstResponseTime { median
 describe.skipIf(skip !== null)('the dashboard in a browser', () => {
   beforeAll(async () => {
     db = await openTestDatabase();
-    await seedDemo(db, { tickets: 600, seed: 11, days: 120, now: NOW });
+    await seedDemo(db, { tickets: 600, seed: 11, days: 120, now: NOW, beforeIndexes: async (tx) => {
+      await recomputeAllTicketsIn(tx);
+    } });
+    // The demo targets (CSAT ≥ 80, FCR ≥ 50 %, e-mail FRT ≤ 24 h) colour the cards.
+    await createDemoMonitoring(db);
     dev = await startHttpServer({ db });
     production = await startHttpServer({ db, production: true, config: { adminToken: ADMIN } });
     browser = await launchBrowser();
@@ -66,7 +73,7 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
   });
 
   it('shows the numbers the API gives for the same range and zone, offline and without console errors', async () => {
-    const watched = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
+    const watched = await watchedPage(browser, { viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin', acceptDownloads: true });
     const { page } = watched;
     await page.goto(`${dev.url}/?range=28d&granularity=DAY`);
     await panelsReady(page);
@@ -90,11 +97,33 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
       shown[(await card.getAttribute('data-card'))!] = value === '' || value === null ? null : Number(value);
     }
     expect(shown).toEqual(pick(expected.current));
+    // Red/green against targets: the unfiltered CSAT and FCR targets, as the API judges them
+    // over the same range; the e-mail-only FRT target does not colour the all-channel card.
+    const readings = await api<{ metrics: { targets: { status: string; target: { metric: string } }[] } }>(dev,
+      `query ($range: DateTimeRange!) { metrics(range: $range, timeZone: "Europe/Berlin") { targets { status target { metric } } } }`, { range });
+    const status = (metric: string) => readings.metrics.targets.find((r) => r.target.metric === metric)?.status.toLowerCase();
+    expect(await page.locator('[data-card="csat"]').getAttribute('class')).toContain(`target-${status('csat.score')}`);
+    expect(await page.locator('[data-card="fcr"]').getAttribute('class')).toContain(`target-${status('firstContactResolutionRate')}`);
+    expect(await page.locator('[data-card="frt"]').getAttribute('class')).toBe('card');
     // Seeded data has tickets in the range: the cards are not all empty.
     expect(expected.current.ticketsCreated).toBeGreaterThan(50);
     // The visible text is the same count, and the change is computed against the previous period.
     await expect.poll(() => page.locator('[data-card="created"] .value').innerText()).toBe(expected.current.ticketsCreated.toLocaleString('en-US'));
     expect(await page.locator('[data-card="created"] .change').innerText()).toContain(`vs ${expected.previous.ticketsCreated.toLocaleString('en-US')}`);
+    // The weekday × hour cells hold every ticket created in the range, once.
+    expect(await page.locator('[data-panel="heatmap"] .panel-body').getAttribute('data-total')).toBe(String(expected.current.ticketsCreated));
+    // A panel's CSV download comes from /export: one row per team, the counts the table shows.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-panel="teams"] button[data-format="csv"]').click()]);
+    const csv = (await readFile((await file.path())!, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
+    const header = csv[0].split(',');
+    const createdColumn = header.indexOf('metrics.ticketsCreated');
+    expect(createdColumn).toBeGreaterThan(-1);
+    const groups = await api<{ breakdown: { key: { team: { name: string } | null } }[] }>(dev,
+      `query ($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range, timeZone: "Europe/Berlin") { key { team { name } } } }`, { range });
+    expect(csv.length - 1).toBe(groups.breakdown.length);
+    // The table lists the groups that have a team (tickets without one are in the CSV only).
+    expect(await page.locator('[data-panel="teams"] tbody tr').count()).toBe(groups.breakdown.filter((g) => g.key.team).length);
+    expect(csv.slice(1).reduce((sum, line) => sum + Number(line.split(',')[createdColumn]), 0)).toBe(expected.current.ticketsCreated);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png') });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-full.png'), fullPage: true });
     clean(watched);
@@ -155,8 +184,13 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
 
     const watched = await watchedPage(browser, { viewport: { width: 390, height: 844 }, timezoneId: 'Europe/Berlin' });
     const { page } = watched;
+    // The SLA at-risk list refreshes every minute: a fake clock moves the minute on.
+    const atRiskRequests: string[] = [];
+    page.on('request', (request) => {
+      if ((request.postData() ?? '').includes('DashboardAtRisk')) atRiskRequests.push(request.url());
+    });
+    await page.clock.install();
     // The page loads without a token; its first request is refused (401) and it asks for one.
-    watched.errors.length = 0;
     await page.goto(`${production.url}/`);
     const prompt = page.locator('#token');
     await prompt.locator('input').waitFor();
@@ -168,6 +202,10 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
     expect(await rows.first().locator('td').first().innerText()).toBe(teams[0].name);
     expect(await page.locator('select[name=team] option').allInnerTexts()).toEqual(['My teams', teams[0].name]);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-mobile.png') });
+    expect(atRiskRequests).toHaveLength(1);
+    await page.clock.runFor(61_000);
+    await expect.poll(() => atRiskRequests.length).toBe(2);
+    await panelsReady(page);
     // The token lives in session storage only.
     expect(await page.evaluate(() => sessionStorage.getItem('supportgraph:token'))).toBe(created.createApiToken.secret);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);

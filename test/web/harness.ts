@@ -78,12 +78,13 @@ export async function launchBrowser(): Promise<Browser> {
  */
 export async function watchedPage(
   browser: Browser,
-  options: { viewport?: { width: number; height: number }; timezoneId?: string } = {},
+  options: { viewport?: { width: number; height: number }; timezoneId?: string; acceptDownloads?: boolean } = {},
 ): Promise<WatchedPage> {
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1440, height: 900 },
     timezoneId: options.timezoneId,
     locale: 'en-GB',
+    acceptDownloads: options.acceptDownloads ?? false,
   });
   const errors: string[] = [];
   const external: string[] = [];

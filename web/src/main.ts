@@ -31,7 +31,7 @@ interface Metrics {
   firstContactResolutionRate: number | null;
   sla: { firstResponse: { attainment: number | null }; resolution: { attainment: number | null } };
 }
-interface TargetReading { status: 'MET' | 'MISSED' | 'NO_DATA'; actual: number | null; threshold: number; target: { metric: string; name: string; teamId: string | null; agentId: string | null } }
+interface TargetReading { status: 'MET' | 'MISSED' | 'NO_DATA'; actual: number | null; threshold: number; target: { metric: string; name: string; teamId: string | null; agentId: string | null; filter: unknown } }
 interface Bucket { start: string; end: string; label: string; metrics: Metrics }
 interface Team { id: string; name: string }
 interface Viewer { role: string; tokenName: string | null; restrictedToTeams: boolean; teams: Team[] }
@@ -191,8 +191,9 @@ const kpiPanel: Panel = {
       const previous = column.get(data.previous);
       const change = formatChange(current, previous, column.unit);
       const good = change.delta === null || change.delta === 0 || column.better === 'none' ? 'neutral' : (change.delta > 0) === (column.better === 'up') ? 'good' : 'bad';
-      // A target over everyone (no team or agent scope) on this metric colours the card.
-      const reading = data.current.targets.find((r) => r.target.metric === column.path && !r.target.teamId && !r.target.agentId);
+      // A target over everyone (no team or agent scope, no filter of its own) on this
+      // metric colours the card; others (e-mail only, one team) would judge other tickets.
+      const reading = data.current.targets.find((r) => r.target.metric === column.path && !r.target.teamId && !r.target.agentId && r.target.filter == null);
       const card = el('article', { class: `card${reading ? ` target-${reading.status.toLowerCase()}` : ''}`, 'data-card': column.key, 'data-value': current === null ? '' : String(current) },
         el('h3', {}, column.label),
         el('p', { class: 'value' }, formatValue(current, column.unit)),

@@ -22,7 +22,7 @@ export const VIEWER = `query DashboardViewer {
 /** KPI cards: totals of the range and of the previous period, and a series for sparklines. */
 export const KPIS = `query DashboardKpis($range: DateTimeRange!, $previous: DateTimeRange!, $filter: TicketFilter, $timeZone: TimeZone!, $granularity: Granularity!) {
   current: metrics(range: $range, filter: $filter, timeZone: $timeZone) {${METRICS}
-    targets { status actual threshold target { metric name teamId agentId } }
+    targets { status actual threshold target { metric name teamId agentId filter } }
   }
   previous: metrics(range: $previous, filter: $filter, timeZone: $timeZone) {${METRICS}
   }

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { SourceOverride, SourceOverrideInput } from '../compile.ts';
+import type { OpenOverride, OpenOverrideInput, SourceOverride, SourceOverrideInput } from '../compile.ts';
 import type { TicketFilterSpec } from '../filter.ts';
 import { feedbackKinds } from '../registry.ts';
 import { binValueSql, FEEDBACK_KIND_COLUMN, HOUR_MS, ROLLUP_COLUMNS, ROLLUP_SOURCES, type QuantileRollup } from './definition.ts';
@@ -144,6 +144,36 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
   }
   return Prisma.sql`WITH ${join(ctes, ',\n  ')}
   SELECT ${join(select, ', ')} FROM a ${join(joins, ' ')}`;
+}
+
+/**
+ * A stock's open-at-start count from rollups: rows that entered before the range minus
+ * rows that left before it (a row leaves after it enters, so those are the ones still
+ * open), summed over every hour before the range start per team. Needs a whole-hour start
+ * and the same team-only filters as a source; null otherwise.
+ */
+export function rollupOpenCte(request: OpenOverrideInput): Prisma.Sql | null {
+  const enter = ROLLUP_SOURCES[request.entering];
+  const leave = ROLLUP_SOURCES[request.leaving];
+  const { input } = request;
+  if (!enter || !leave || enter.decision || leave.decision) return null;
+  if (input.range.from.getTime() % HOUR_MS !== 0) return null;
+  if (!filterCoveredByRollups(input.filter) || !input.dimensions.every((d) => d === 'TEAM')) return null;
+  const keyed = input.dimensions.length === 1;
+  const where = [Prisma.sql`r."source" IN (${enter.code}::int, ${leave.code}::int)`, Prisma.sql`r."hour" < ${iso(input.range.from)}::timestamptz`];
+  if (input.filter?.teamIds?.length) where.push(Prisma.sql`r."teamId" = ANY(${input.filter.teamIds}::int[])`);
+  if (input.scope.teamIds !== null) where.push(Prisma.sql`r."teamId" = ANY(${input.scope.teamIds}::int[])`);
+  if (input.keys) where.push(Prisma.sql`r."teamId" = ANY(${[...input.keys]}::int[])`);
+  const open = Prisma.sql`(COALESCE(sum(r."n") FILTER (WHERE r."source" = ${enter.code}::int), 0) - COALESCE(sum(r."n") FILTER (WHERE r."source" = ${leave.code}::int), 0))`;
+  // No row for a zero, as the raw count grouped by team gives none.
+  return Prisma.sql`SELECT ${join([...(keyed ? [Prisma.sql`NULLIF(r."teamId", 0) AS k1`] : []), Prisma.sql`1 AS b`, Prisma.sql`${open}::int AS ${Prisma.raw(`m${request.index}`)}`], ', ')}
+  FROM "RollupHour" r WHERE ${join(where, ' AND ')}
+  ${keyed ? Prisma.sql`GROUP BY NULLIF(r."teamId", 0)` : Prisma.empty} HAVING ${open} <> 0`;
+}
+
+/** The compiler's open-at-start override: rollups where they answer. */
+export function rollupOpenOverride(): OpenOverride {
+  return rollupOpenCte;
 }
 
 /** The compiler's source override for one request: rollups where they answer, raw elsewhere. */

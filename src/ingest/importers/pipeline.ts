@@ -144,7 +144,14 @@ const REF_KIND_BY_FIELD: Record<string, RefKind> = {
 };
 
 /** Writes one batch in one transaction and adds its counts to the summary. */
-async function writeBatch(db: Database, records: ImportRecord[], deletions: DeletedRow[], options: ImportOptions, total: ImportSummary): Promise<void> {
+async function writeBatch(
+  db: Database,
+  records: ImportRecord[],
+  deletions: DeletedRow[],
+  options: ImportOptions,
+  total: ImportSummary,
+  alsoInTransaction?: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
+): Promise<void> {
   const batch = emptySummary();
   const rejects: { original: OriginalRow; reason: string }[] = [];
   // Rows that break a rule of their own are rejected before anything is written for
@@ -199,6 +206,7 @@ async function writeBatch(db: Database, records: ImportRecord[], deletions: Dele
     for (const [owner, list] of feedbackReasons) {
       rejects.push({ original: owner.original, reason: `ticket imported, but not its ${list.join('; ')}` });
     }
+    await alsoInTransaction?.(tx, batch);
   });
   total.created += batch.created;
   total.updated += batch.updated;
@@ -260,5 +268,45 @@ export async function importSource(db: Database, source: ImportSource, options: 
   await flush();
   await writing;
   options.onBatch?.(summary);
+  return summary;
+}
+
+/**
+ * Writes one page of a sync in one transaction, as a batch of an import (last row of a
+ * ticket wins, deletions applied), then runs `alsoInTransaction` in the same
+ * transaction (the sync stores its cursor there, so the cursor never runs ahead of the
+ * data). Returns the page's counts.
+ */
+export async function writePage(
+  db: Database,
+  rows: readonly import('./record.ts').SourceRow[],
+  alsoInTransaction: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
+  options: Pick<ImportOptions, 'onReject'> = {},
+): Promise<ImportSummary> {
+  const summary = emptySummary();
+  const latest = new Map<string, ImportRecord | DeletedRow>();
+  for (const row of rows) {
+    summary.read += 1;
+    if (isUnreadable(row)) {
+      summary.rejected += 1;
+      await options.onReject?.(row.original, row.error);
+      continue;
+    }
+    const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
+    if (isDeleted(row)) summary.deleted += 1;
+    if (latest.has(id)) summary.superseded += 1;
+    latest.delete(id);
+    latest.set(id, row);
+  }
+  const ready = [...latest.values()];
+  if (ready.length > MAX_BATCH_ROWS) throw new Error(`a sync page holds at most ${MAX_BATCH_ROWS} tickets; got ${ready.length}`);
+  await writeBatch(
+    db,
+    ready.filter((r): r is ImportRecord => !isDeleted(r)),
+    ready.filter(isDeleted),
+    options,
+    summary,
+    alsoInTransaction,
+  );
   return summary;
 }
