@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, loadExportSettings, type Config, type ExportSettings } from './config.ts';
-import { DatabaseLockedError, DatabaseOpenError, openDatabase, type Database } from './db/client.ts';
+import { DatabaseLockedError, DatabaseOpenError, openDatabase, withReadReplica, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -8,6 +8,9 @@ import { loadDemoDataIfEmpty } from './demo.ts';
 import { deriveMissingTicketFacts } from './analytics/ticket-facts.ts';
 import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
+import { loadSyncSettings } from './config.ts';
+import { SyncScheduler } from './ingest/sync/scheduler.ts';
+import { runStoredConnection } from './ingest/sync/stored.ts';
 import { AlertMonitor } from './monitoring/alert-monitor.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 
@@ -63,6 +66,16 @@ async function openAndMigrate(config: Config, log: Logger): Promise<Database> {
   log.info({ database: db.location }, 'database opened');
   const applied = await migrate(db.driver);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  if (config.databaseReadUrl) {
+    try {
+      db = await withReadReplica(db, config.databaseReadUrl);
+    } catch (error) {
+      await db.close();
+      if (error instanceof DatabaseOpenError) throw new StartupError(`read replica: ${error.message}`);
+      throw error;
+    }
+    log.info({ replica: db.replica?.location }, 'queries read from the replica (DATABASE_READ_URL)');
+  }
   return db;
 }
 
@@ -98,6 +111,7 @@ export async function main(): Promise<void> {
 
   let stopping = false;
   let scheduler: ReportScheduler | null = null;
+  let syncScheduler: SyncScheduler | null = null;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -105,6 +119,8 @@ export async function main(): Promise<void> {
     const drained = await lifecycle.drain(config.shutdownTimeoutMs);
     if (!drained.finished) log.error({ cut: drained.cut, timeoutMs: config.shutdownTimeoutMs }, 'drain timeout: in-flight requests were aborted');
     await scheduler?.stop();
+    // A running sync ends after its current page; the next one resumes there.
+    await syncScheduler?.stop();
     // Cut requests may still hold connections for a moment while their SQL is cancelled.
     await Promise.race([db.close(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     const exitCode = drained.finished ? 0 : 1;
@@ -131,6 +147,16 @@ export async function main(): Promise<void> {
   const alerts = new AlertMonitor({ db, settings: exportSettings, logger: log });
   scheduler = new ReportScheduler({ db, gateway: yoga, settings: exportSettings, logger: log, jobs: [alerts] });
   if (exportSettings.schedulerEnabled) scheduler.start();
+  // Stored help-desk connections sync on their intervals in this process too.
+  const syncSettings = loadSyncSettings();
+  const database = db;
+  syncScheduler = new SyncScheduler({
+    db: database,
+    pollSeconds: syncSettings.pollSeconds,
+    logger: log,
+    run: (id, signal) => runStoredConnection(database, id, syncSettings.encryptionKey, { signal }),
+  });
+  if (syncSettings.schedulerEnabled) syncScheduler.start();
   if (!config.production) log.warn('development mode (NODE_ENV is not production): requests without a token act as ADMIN');
 }
 

@@ -50,6 +50,8 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Receives each rejected record and why. */
   onReject?: (record: Record<string, string>, reason: string) => void;
+  /** Stops the run after the page being written (the server is shutting down). */
+  signal?: AbortSignal;
 }
 
 /** Runs one sync of a connection to the end of its streams; records the outcome on the connection. */
@@ -59,6 +61,7 @@ export async function runSync(db: Database, connection: ConnectionRow, connector
   await markRunning(db, connection.id);
   try {
     for await (const page of connector.pages(connection.cursor)) {
+      if (options.signal?.aborted) throw new Error('stopped before the end (the process shut down); the next sync resumes after the last committed page');
       let eventsAdded = 0;
       const written: ImportSummary = await writePage(
         db,

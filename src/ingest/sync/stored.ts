@@ -14,6 +14,7 @@ export interface StoredRunOptions {
   full?: boolean;
   conversations?: boolean;
   retry?: RetryPolicy;
+  signal?: AbortSignal;
 }
 
 /** Runs the stored connection with this name or id. */
@@ -28,5 +29,5 @@ export async function runStoredConnection(db: Database, nameOrId: string | numbe
   const credentials = checkCredentials(connection.kind, decryptSecret(connection.credentials, encryptionKey(key ?? undefined)));
   if (options.full) connection.cursor = {};
   const { connector } = connectorFor(connection, credentials, { retry: options.retry, conversations: options.conversations });
-  return runSync(db, connection, connector, { progress: options.progress });
+  return runSync(db, connection, connector, { progress: options.progress, signal: options.signal });
 }

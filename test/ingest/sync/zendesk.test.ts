@@ -100,6 +100,17 @@ describe('Zendesk sync', () => {
       { ticket: 'zendesk:103', type: 'SOLVE', agent: 'Cy Agent', public: true, n: 1 },
       { ticket: 'zendesk:105', type: 'AGENT_REPLY', agent: 'Di Admin', public: true, n: 1 },
     ]);
+    // The KPI engine's "who solved" / "who replied first" columns come from this history.
+    const credit = await db.driver.query<{ externalId: string; solvedBy: string | null; firstResponder: string | null }>(
+      `SELECT t."externalId", s.name AS "solvedBy", f.name AS "firstResponder" FROM "Ticket" t
+       LEFT JOIN "Agent" s ON s.id = t."solvedById" LEFT JOIN "Agent" f ON f.id = t."firstResponderId" ORDER BY 1`,
+    );
+    expect(credit).toEqual([
+      { externalId: 'zendesk:101', solvedBy: 'Cy Agent', firstResponder: 'Cy Agent' },
+      { externalId: 'zendesk:102', solvedBy: 'Cy Agent', firstResponder: 'Cy Agent' },
+      { externalId: 'zendesk:103', solvedBy: 'Cy Agent', firstResponder: 'Cy Agent' },
+      { externalId: 'zendesk:105', solvedBy: null, firstResponder: 'Di Admin' },
+    ]);
     const seqs = await db.driver.query<{ seq: number; type: string }>(
       `SELECT e.seq, e.type FROM "TicketEvent" e JOIN "Ticket" t ON t.id = e."ticketId" WHERE t."externalId" = 'zendesk:102' ORDER BY e.seq`,
     );
