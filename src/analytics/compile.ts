@@ -31,6 +31,8 @@ export interface CompileInput {
   now: Date;
   /** IANA zone (validated) the cyclic dimensions HOUR_OF_DAY and WEEKDAY read local time in; default UTC. */
   timeZone?: string;
+  /** CATEGORY counts each ticket in its category and every ancestor (default: its own category only). */
+  rollUpCategories?: boolean;
   /**
    * Offered each source before its raw CTE is written: returns a replacement CTE body
    * with the same columns (keys, b, own m<i>), or null to scan the rows. The rollup
@@ -219,7 +221,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
   const timeZone = input.timeZone ?? 'UTC';
   const keysFor = (plan: SourcePlan) => {
     const row = plan.row;
-    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent }));
+    const parts = dims.map((d, i) => dimensionSql(d, row, i + 1, { time: plan.time, timeZone, agent: plan.agent, rollUpCategories: input.rollUpCategories }));
     const select = parts.map((p, i) => Prisma.sql`${p.value} AS ${keyCols[i]}`);
     const joins = parts.flatMap((p) => p.joins);
     // Entity mode: only the requested entities' rows. On tickets the condition is a plain

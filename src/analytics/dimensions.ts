@@ -89,7 +89,24 @@ export interface EventClock {
   timeZone: string;
   /** The agent the source's metric is attributed to (AGENT dimension and agentIds filter). */
   agent?: Prisma.Sql;
+  /** CATEGORY counts a ticket in its category and every ancestor (a parent counts its subtree). */
+  rollUpCategories?: boolean;
 }
+
+/** Deepest category nesting the roll-up follows (a guard against a cycle in parentId). */
+const MAX_CATEGORY_DEPTH = 32;
+
+/**
+ * Every (category, ancestor-or-self) pair, as a derived table with columns
+ * `descendant`, `ancestor`: a ticket joined on its category once per ancestor counts in
+ * each of them. Computed once per statement (uncorrelated).
+ */
+export const CATEGORY_CLOSURE = Prisma.raw(`(WITH RECURSIVE up(descendant, ancestor, parent, depth) AS (
+      SELECT c."id", c."id", c."parentId", 0 FROM "Category" c
+      UNION ALL
+      SELECT up.descendant, p."id", p."parentId", up.depth + 1 FROM up JOIN "Category" p ON p."id" = up.parent
+       WHERE up.depth < ${MAX_CATEGORY_DEPTH})
+    SELECT descendant, ancestor FROM up)`);
 
 /**
  * Who a ticket-row metric belongs to when its event has an author: the assignee at the
@@ -117,8 +134,16 @@ export function dimensionSql(dimension: Dimension, row: RowKind, k: number, cloc
       return plain('priority');
     case 'STATUS':
       return plain('status');
-    case 'CATEGORY':
-      return plain('categoryId', false);
+    case 'CATEGORY': {
+      if (!clock?.rollUpCategories) return plain('categoryId', false);
+      const alias = Prisma.raw(`cc${k}`);
+      // A ticket without a category keeps one row with a null key.
+      return {
+        value: Prisma.sql`${alias}."ancestor"`,
+        joins: [Prisma.sql`LEFT JOIN ${CATEGORY_CLOSURE} ${alias} ON ${alias}."descendant" = t."categoryId"`],
+        isEnum: false,
+      };
+    }
     case 'TEAM':
       return row === 'ticket' ? plain('teamId', false) : { value: FEEDBACK_CREDIT.teamId, joins: [], isEnum: false };
     case 'AGENT':

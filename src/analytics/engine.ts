@@ -51,6 +51,8 @@ export interface BreakdownRequest extends MetricsRequest {
   limit?: number | null;
   /** With a granularity: also compute each group's totals over the range (default true). */
   totals?: boolean;
+  /** CATEGORY groups count their whole subtree (a ticket counts in its category and each ancestor). */
+  rollUpCategories?: boolean;
 }
 
 /** The dimension values of a group; entity dimensions hold row ids, null = no value. */
@@ -80,6 +82,8 @@ export interface MetricsGroupResult {
 export interface EntityMetricsRequest extends MetricsRequest {
   dimension: EntityDimension;
   ids: readonly number[];
+  /** CATEGORY: each category counts its whole subtree. */
+  rollUpCategories?: boolean;
 }
 
 /** Most groups a breakdown returns when `limit` is not given. */
@@ -122,7 +126,9 @@ function toNumber(value: unknown): number | null {
 
 async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call']) {
   const compiled = compileMetricsSql(input);
-  reportAnalyticsPaths({ call, paths: compiled.paths });
+  // SLA targets are decided by time passing as well as by writes (a deadline passes).
+  const timeDependent = Object.keys(compiled.paths).some((s) => s.startsWith('sla')) && input.range.to.getTime() > input.now.getTime();
+  reportAnalyticsPaths({ call, paths: compiled.paths, timeDependent });
   const rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
   const values = (row: MetricsRow): MetricValues => {
     const tree = emptyTree();
@@ -205,6 +211,7 @@ export async function computeBreakdown(db: Pick<Database, 'prisma'>, req: Breakd
     order: req.orderBy ?? undefined,
     limit: req.limit ?? DEFAULT_GROUP_LIMIT,
     timeZone: req.timeZone,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'breakdown');
   const groups: MetricsGroupResult[] = [];
   let current: MetricsGroupResult | null = null;
@@ -246,6 +253,7 @@ export async function computeEntityMetrics(
     totals: false,
     dimensions: [req.dimension],
     keys: ids,
+    rollUpCategories: req.rollUpCategories ?? false,
   }, 'entities');
   for (const row of rows) out.set(Number(row.k1), values(row));
   for (const id of ids) if (!out.has(id)) out.set(id, emptyValues(measures));

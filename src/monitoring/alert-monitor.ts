@@ -113,7 +113,8 @@ export class AlertMonitor implements ScheduledJob {
       ? scopedFilter(storedFilter(target.filter), { teamId: target.scopeTeamId, agentId: target.scopeAgentId })
       : scopedFilter(storedFilter(rule.filter), { teamId: rule.scopeTeamId, agentId: rule.scopeAgentId });
     const sampleOf = sampleMeasures(metric) ?? [];
-    const values = await computeTotals(this.deps.db, { range: window, filter, scope: UNRESTRICTED, measures: [metric, ...sampleOf], now });
+    // Exact percentiles: a page should not hinge on a histogram's 1 % (windows are short).
+    const values = await computeTotals(this.deps.db, { range: window, filter, scope: UNRESTRICTED, measures: [metric, ...sampleOf], now, exact: true });
     const value = valueAtPath(values, metric);
     const sample = sampleOf.length ? sampleOf.reduce((sum, path) => sum + (valueAtPath(values, path) ?? 0), 0) : null;
     // A sample below the minimum never makes the condition true: one slow ticket at 6 am pages nobody.

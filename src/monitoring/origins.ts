@@ -26,6 +26,8 @@ export type MetricsCall = {
   scope: ViewerScope;
   timeZone: string;
   now?: Date;
+  /** The read's `exact` argument: percentiles from the rows rather than from rollup histograms. */
+  exact: boolean;
   cache: Map<string, Promise<(at: Locator) => MetricValues | null>>;
 } & (
   | { kind: 'totals' }
@@ -82,7 +84,7 @@ export function computeBeside(
     const filter = intersectFilters(await call.filter(), extra);
     // No ticket can match both filters: every place reads as empty, without a statement.
     if (filter === null) return () => empty();
-    const base = { range: call.range, filter, scope: call.scope, measures, now: call.now };
+    const base = { range: call.range, filter, scope: call.scope, measures, now: call.now, exact: call.exact };
     switch (call.kind) {
       case 'totals': {
         const values = await computeTotals(call.db, base);

@@ -107,6 +107,7 @@ export async function targetAttainment(
   scope: ViewerScope,
   filter: TicketFilterSpec | null = null,
   weekStart: IsoWeekday = 1,
+  exact = false,
 ): Promise<TargetAttainment> {
   const combined = intersectFilters(targetFilter(target), filter);
   const series = await computeSeries(db, {
@@ -118,6 +119,7 @@ export async function targetAttainment(
     filter: combined ?? { teamIds: [-1] },
     scope,
     measures: [target.metric],
+    exact,
   });
   const buckets = series.map((bucket) => {
     const actual = valueAtPath(bucket.metrics, target.metric);

@@ -373,6 +373,11 @@ builder.queryFields((t) => ({
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK bucket; default MONDAY.' }),
       orderBy: t.arg({ type: MetricOrderInput, description: 'Order groups by a metric over the whole range; default: by key.' }),
       limit: t.arg.int({ description: 'Keep the first N groups (default 1000).' }),
+      rollUpCategories: t.arg.boolean({
+        defaultValue: false,
+        description:
+          'With CATEGORY: a category counts the tickets of its whole subtree (each ticket counts in its own category and in every ancestor), so a parent is the sum over its children plus its own tickets. Default false: a category counts only its own tickets. Group sums then count a ticket once per level.',
+      }),
     },
     resolve: async (_root, args, ctx, info) => {
       const range = parseRange(args.range as DateTimeRangeArg);
@@ -389,6 +394,7 @@ builder.queryFields((t) => ({
         measures,
         orderBy: args.orderBy ? { path: args.orderBy.metric, direction: args.orderBy.direction ?? 'DESC' } : null,
         limit: args.limit ?? null,
+        rollUpCategories: args.rollUpCategories === true,
         exact: args.exact === true,
         rollups: ctx.analyticsRollups !== false,
         // Range totals per group cost a second grouping; skip them unless selected.
@@ -409,14 +415,22 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
       args: {
         range: t.arg({ type: DateTimeRangeInput, required: true, description: rangeArgDescription }),
         filter: t.arg({ type: TicketFilterInput, description: filterArgDescription }),
-      exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
+        exact: t.arg.boolean({ defaultValue: false, description: exactArgDescription }),
         timeZone: t.arg({ type: 'TimeZone', defaultValue: 'UTC', description: totalsZoneDescription }),
+        rollUp: t.arg.boolean({
+          defaultValue: false,
+          description:
+            dimension === 'CATEGORY'
+              ? 'Count the tickets of the whole subtree (this category and all below it). Default false: only tickets in this category itself.'
+              : 'Only for categories; ignored here.',
+        }),
       },
       resolve: (parent, args, ctx, info) => {
         const range = parseRange(args.range as DateTimeRangeArg);
         validTimeZone(args.timeZone ?? 'UTC');
         const measures = [...selectedMeasures(info)].sort();
-        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, measures]);
+        const rollUp = dimension === 'CATEGORY' && args.rollUp === true;
+        const key = JSON.stringify([dimension, range.from.toISOString(), range.to.toISOString(), args.timeZone, args.filter ?? null, args.exact === true, rollUp, measures]);
         const loader = loaderFor(
           ctx,
           `analytics:metrics:${key}`,
@@ -430,7 +444,8 @@ function entityMetricsField(model: 'Agent' | 'Team' | 'Category', dimension: Ent
                 scope: viewerScope(ctx),
                 measures,
                 exact: args.exact === true,
-        rollups: ctx.analyticsRollups !== false,
+                rollups: ctx.analyticsRollups !== false,
+                rollUpCategories: rollUp,
               });
               return ids.map((id) => values.get(id) as MetricValues);
             }),

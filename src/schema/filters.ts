@@ -1,5 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { TicketFilterSpec, TimeRange } from '../analytics/filter.ts';
+import { CATEGORY_CLOSURE } from '../analytics/dimensions.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { badInput } from '../errors.ts';
 import { builder } from './builder.ts';
@@ -28,6 +30,7 @@ export interface TicketFilterArg {
   priorities?: Priority[] | null;
   statuses?: TicketStatus[] | null;
   categoryIds?: (string | number)[] | null;
+  includeSubcategories?: boolean | null;
   teamIds?: (string | number)[] | null;
   agentIds?: (string | number)[] | null;
   customerIds?: (string | number)[] | null;
@@ -43,9 +46,15 @@ export const TicketFilterInput = builder.inputType('TicketFilter', {
     channels: t.field({ type: [ChannelEnum], description: 'Tickets from any of these channels.' }),
     priorities: t.field({ type: [PriorityEnum], description: 'Tickets with any of these priorities.' }),
     statuses: t.field({ type: [TicketStatusEnum], description: 'Tickets currently in any of these statuses.' }),
-    categoryIds: t.idList({ description: 'Tickets in any of these categories (Category ids).' }),
+    categoryIds: t.idList({ description: 'Tickets in any of these categories (Category ids); with includeSubcategories also in any category below them.' }),
+    includeSubcategories: t.boolean({
+      description: 'With categoryIds: also match tickets in every subcategory of the named categories (the roll-up). Default false: the named categories only.',
+    }),
     teamIds: t.idList({ description: 'Tickets of any of these teams (Team ids).' }),
-    agentIds: t.idList({ description: 'Tickets assigned to any of these agents (Agent ids).' }),
+    agentIds: t.idList({
+      description:
+        "Metrics of any of these agents (Agent ids), each by the agent it belongs to: solved-ticket metrics by the assignee at solve time, first-response metrics by the first reply's author, replies by their author, the rest (and ticket lists) by the current assignee.",
+    }),
     customerIds: t.idList({ description: 'Tickets of any of these customers (Customer ids).' }),
     tags: t.stringList({ description: 'Tickets carrying any of these tags.' }),
     createdAt: t.field({ type: DateTimeRangeInput, description: 'Tickets created in this half-open range.' }),
@@ -138,6 +147,13 @@ export async function resolveTicketFilter(
         });
       }
     }
+  }
+  if (filter.includeSubcategories && decoded.categoryIds && decoded.categoryIds.length > 0) {
+    // The roll-up: the named categories and everything below them.
+    const rows = await ctx.db.prisma.$queryRaw<{ id: number }[]>(
+      Prisma.sql`SELECT DISTINCT descendant AS id FROM ${CATEGORY_CLOSURE} cc WHERE cc.ancestor = ANY(${decoded.categoryIds}::int[]) ORDER BY 1`,
+    );
+    decoded.categoryIds = rows.map((r) => Number(r.id));
   }
   return {
     channels: filter.channels,

@@ -52,6 +52,7 @@ function callBase(ctx: Context, args: Args) {
     filter: lazyFilter(ctx, args.filter),
     scope: viewerScope(ctx),
     timeZone: (args.timeZone as string | undefined) ?? 'UTC',
+    exact: args.exact === true,
     cache: new Map(),
   };
 }
@@ -100,7 +101,7 @@ const ENTITY_DIMENSIONS: Record<string, EntityDimension> = { Agent: 'AGENT', Tea
 
 /** The shared read of a page of entities' metrics with the same arguments. */
 function entityCall(ctx: Context, dimension: EntityDimension, args: Args): MetricsCall & { kind: 'entity' } {
-  const key = JSON.stringify([dimension, args.range, args.filter ?? null, args.timeZone ?? 'UTC']);
+  const key = JSON.stringify([dimension, args.range, args.filter ?? null, args.timeZone ?? 'UTC', args.exact === true]);
   return loaderFor(ctx, `monitoring:entity:${key}`, () => ({ ...callBase(ctx, args), kind: 'entity' as const, dimension, ids: new Set<number>() }));
 }
 
@@ -344,12 +345,16 @@ builder.queryFields((t) => ({
       range: t.arg({ type: DateTimeRangeInput, required: true, description: 'Half-open range [from, to).' }),
       filter: t.arg({ type: TicketFilterInput, description: 'Narrow the target further (combined with its own filter).' }),
       weekStart: t.arg({ type: WeekdayEnum, defaultValue: 1, description: 'First day of a WEEK period; default MONDAY.' }),
+      exact: t.arg.boolean({
+        defaultValue: false,
+        description: 'true: percentiles exactly from the rows; default: from rollup histograms where they answer (within 1 %), as timeSeries does.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const range = parseRange(args.range as DateTimeRangeArg);
       const target = await findTarget(ctx, args.target, 'target');
       const filter = await resolveTicketFilter(ctx, args.filter as TicketFilterArg);
-      return targetAttainment(ctx.db, target, range, viewerScope(ctx), filter, (args.weekStart ?? 1) as IsoWeekday);
+      return targetAttainment(ctx.db, target, range, viewerScope(ctx), filter, (args.weekStart ?? 1) as IsoWeekday, args.exact === true);
     },
   }),
 }));
@@ -394,7 +399,10 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = decodeId(args.id, 'Target');
       return ctx.db.prisma.$transaction(async (tx) => {
-        await tx.alertRule.deleteMany({ where: { targetId: id } });
+        const rules = (await tx.alertRule.findMany({ where: { targetId: id }, select: { id: true } })).map((r) => r.id);
+        await tx.alertEvent.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertTicketNotice.deleteMany({ where: { ruleId: { in: rules } } });
+        await tx.alertRule.deleteMany({ where: { id: { in: rules } } });
         const { count } = await tx.target.deleteMany({ where: { id } });
         return count === 1;
       });

@@ -274,3 +274,25 @@ describe('an slaAtRisk rule', () => {
     expect(hook.hits).toHaveLength(2);
   });
 });
+
+describe('a "today so far" rule', () => {
+  // Europe/Berlin, Sun 2026-03-29 (the spring DST day): today began at 03-28T23:00Z.
+  // One e-mail ticket solved 03-29T01:00Z and reopened: reopenRate 1.0 > 0.5 -> FIRING at once
+  // (no `for`); the window recorded starts at local midnight.
+  it('evaluates from local midnight in its zone', async () => {
+    const clock = fakeClock('2026-03-29T10:00:00Z');
+    const monitor = new AlertMonitor({ db, settings: await testSettings({ smtpUrl }), clock: clock.clock });
+    await db.prisma.ticket.create({
+      data: { externalId: 'today1', channel: 'PHONE', status: 'SOLVED', createdAt: new Date('2026-03-28T22:30:00Z'), solvedAt: new Date('2026-03-29T01:00:00Z'), reopenCount: 1 },
+    });
+    const res = await api.query(`mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { id today timeZone } }`, {
+      input: { name: 'Phone reopens today', metric: 'reopenRate', filter: { channels: ['PHONE'] }, comparison: 'AT_MOST', threshold: 0.5, today: true, timeZone: 'Europe/Berlin' },
+    });
+    expect(res.data.upsertAlertRule).toMatchObject({ today: true, timeZone: 'Europe/Berlin' });
+    await monitor.tick(clock.clock.now());
+    const events = await api.query(`query($rule: ID!) { alertEvents(rule: $rule) { fromState toState value sample windowFrom windowTo notification } }`, { rule: res.data.upsertAlertRule.id });
+    expect(events.data.alertEvents).toEqual([
+      { fromState: 'OK', toState: 'FIRING', value: 1, sample: 1, windowFrom: '2026-03-28T23:00:00.000Z', windowTo: '2026-03-29T10:00:00.000Z', notification: null },
+    ]);
+  });
+});

@@ -106,7 +106,7 @@ describe('scorecards over GraphQL', () => {
   });
 
   it('ranks three teams in breakdown(by: [TEAM]) with each component explained', async () => {
-    const res = await api.query(`query($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range) { key { team { name } } metrics { ${SCORE} } } }`, {
+    const res = await api.query(`query($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range, exact: true) { key { team { name } } metrics { ${SCORE} } } }`, {
       range: RANGE,
     });
     expect(res.errors).toBeUndefined();
@@ -126,10 +126,10 @@ describe('scorecards over GraphQL', () => {
   it('is the same in metrics, per team, per agent, and in a time series', async () => {
     const res = await api.query(
       `query($range: DateTimeRange!, $alpha: [ID!]) {
-        metrics(range: $range) { ${SCORE} }
-        teams { name metrics(range: $range) { serviceScore(scorecard: "Service score") { score } } }
-        agents(first: 10) { nodes { name metrics(range: $range) { serviceScore(scorecard: "Service score") { score } } } }
-        timeSeries(range: $range, granularity: DAY, filter: { teamIds: $alpha }) { label metrics { serviceScore(scorecard: "Service score") { score reason } } }
+        metrics(range: $range, exact: true) { ${SCORE} }
+        teams { name metrics(range: $range, exact: true) { serviceScore(scorecard: "Service score") { score } } }
+        agents(first: 10) { nodes { name metrics(range: $range, exact: true) { serviceScore(scorecard: "Service score") { score } } } }
+        timeSeries(range: $range, granularity: DAY, filter: { teamIds: $alpha }, exact: true) { label metrics { serviceScore(scorecard: "Service score") { score reason } } }
       }`,
       { range: RANGE, alpha: [teamIds.alpha] },
     );
@@ -157,7 +157,7 @@ describe('scorecards over GraphQL', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: `query($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range) { key { team { name } } metrics { serviceScore(scorecard: "Service score") { score } } } }`,
+        query: `query($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range, exact: true) { key { team { name } } metrics { serviceScore(scorecard: "Service score") { score } } } }`,
         variables: { range: RANGE },
         format: 'json',
       }),

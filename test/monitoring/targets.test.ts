@@ -106,7 +106,7 @@ describe('targets over GraphQL', () => {
 
   it('reads the target per week beside timeSeries: met, then missed across DST, then no data', async () => {
     const res = await api.query(
-      `query($range: DateTimeRange!) { timeSeries(range: $range, granularity: WEEK, timeZone: "Europe/Berlin") {
+      `query($range: DateTimeRange!) { timeSeries(range: $range, granularity: WEEK, timeZone: "Europe/Berlin", exact: true) {
         label metrics { firstResponseTime { median } } targets { target { name } actual status gap } } }`,
       { range: RANGE },
     );
@@ -123,8 +123,8 @@ describe('targets over GraphQL', () => {
   it('reads targets per breakdown group (chat has no e-mail tickets: no data) and on totals', async () => {
     const res = await api.query(
       `query($range: DateTimeRange!) {
-        breakdown(by: [CHANNEL], range: $range) { key { channel } targets { actual status } }
-        metrics(range: $range) { targets { actual status gap } } }`,
+        breakdown(by: [CHANNEL], range: $range, exact: true) { key { channel } targets { actual status } }
+        metrics(range: $range, exact: true) { targets { actual status gap } } }`,
       { range: RANGE },
     );
     expect(res.errors).toBeUndefined();
@@ -138,7 +138,7 @@ describe('targets over GraphQL', () => {
 
   it('targetAttainment: one week met, one missed, one without data', async () => {
     const res = await api.query(
-      `query($id: ID!, $range: DateTimeRange!) { targetAttainment(target: $id, range: $range) {
+      `query($id: ID!, $range: DateTimeRange!) { targetAttainment(target: $id, range: $range, exact: true) {
         met missed noData attainment buckets { label actual status } } }`,
       { id: targetId, range: RANGE },
     );
@@ -176,5 +176,19 @@ describe('targets over GraphQL', () => {
     expect(del.data.deleteTarget).toBe(true);
     const again = await api.query(`mutation($id: ID!) { deleteTarget(id: $id) }`, { id: created.data.upsertTarget.id });
     expect(again.data.deleteTarget).toBe(false);
+  });
+});
+
+describe('targets per entity', () => {
+  it('reads a target beside each team’s metrics, counted within the team', async () => {
+    const team = await db.prisma.team.create({ data: { externalId: 'mail-team', name: 'Mail team' } });
+    // e1 and e5 move to the team: median(1800, 5400) = 3600 over the range -> MET (gap 0).
+    await db.prisma.ticket.updateMany({ where: { externalId: { in: ['e1', 'e5'] } }, data: { teamId: team.id } });
+    const res = await api.query(
+      `query($range: DateTimeRange!) { teams { name metrics(range: $range, exact: true) { targets { target { name } actual status gap } } } }`,
+      { range: RANGE },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.teams).toEqual([{ name: 'Mail team', metrics: { targets: [{ target: { name: 'E-mail first response' }, actual: 3600, status: 'MET', gap: 0 }] } }]);
   });
 });

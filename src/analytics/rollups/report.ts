@@ -6,6 +6,8 @@ import type { EventSource } from '../registry.ts';
 export interface AnalyticsPathReport {
   call: 'totals' | 'series' | 'breakdown' | 'entities';
   paths: Partial<Record<EventSource, SourcePath>>;
+  /** The answer can change without a write: it reads SLA targets of a range reaching past "now". */
+  timeDependent: boolean;
 }
 
 const store = new AsyncLocalStorage<AnalyticsPathReport[]>();
