@@ -8,6 +8,8 @@ export type DatabaseTarget =
 /** The server's settings, read once from the environment. */
 export interface Config {
   database: DatabaseTarget;
+  /** DATABASE_READ_URL: a PostgreSQL replica that serves queries (analytics, entity reads); writes stay on DATABASE_URL. */
+  databaseReadUrl: string | null;
   host: string;
   port: number;
   production: boolean;
@@ -34,6 +36,8 @@ export interface Config {
   trustedDocumentsOnly: boolean;
   /** QUERY_COST_LIMIT: the most estimated work (items × fields) one operation may ask for. */
   queryCostLimit: number;
+  /** AUTH_FAILURES_PER_MINUTE: failed authentications (API or report-link tokens) one client address may make a minute. */
+  authFailuresPerMinute: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for in-flight requests and exports before aborting them. */
   shutdownTimeoutMs: number;
 }
@@ -46,6 +50,20 @@ export class ConfigError extends Error {
 const DEFAULT_DATABASE_URL = 'pglite:./data/pglite';
 const ACCEPTED_DATABASE_URLS =
   'accepted: pglite:<folder>, pglite:memory, or postgresql://user@host:port/database';
+
+/** Parses DATABASE_READ_URL: empty for none, else a PostgreSQL URL (a replica of DATABASE_URL's database). */
+export function parseDatabaseReadUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.DATABASE_READ_URL?.trim();
+  if (!raw) return null;
+  const target = parseDatabaseUrl(raw);
+  if (target.kind !== 'postgres') {
+    throw new ConfigError(`DATABASE_READ_URL "${redact(raw)}" must be a postgresql:// URL of a replica of DATABASE_URL's database`);
+  }
+  if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL?.trim() ?? '')) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL to be a PostgreSQL server (the primary it replicates)');
+  }
+  return target.url;
+}
 
 /** Parses `DATABASE_URL` into a database target; throws ConfigError on anything else. */
 export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd()): DatabaseTarget {
@@ -145,6 +163,7 @@ function parseOrigins(env: NodeJS.ProcessEnv): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     database: parseDatabaseUrl(env.DATABASE_URL),
+    databaseReadUrl: parseDatabaseReadUrl(env),
     host: env.HOST || '0.0.0.0',
     port: parseInteger(env, 'PORT', 4000, 0, 65535),
     production: env.NODE_ENV === 'production',
@@ -159,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: parseBoolean(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     trustedDocumentsOnly: parseBoolean(env, 'TRUSTED_DOCUMENTS_ONLY', false),
     queryCostLimit: parseInteger(env, 'QUERY_COST_LIMIT', 200_000, 100, 100_000_000),
+    authFailuresPerMinute: parseInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     shutdownTimeoutMs: parseInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
   };
 }

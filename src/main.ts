@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, loadExportSettings, type Config, type ExportSettings } from './config.ts';
-import { DatabaseLockedError, DatabaseOpenError, openDatabase, type Database } from './db/client.ts';
+import { DatabaseLockedError, DatabaseOpenError, openDatabase, withReadReplica, type Database } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { createServer } from './server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -66,6 +66,16 @@ async function openAndMigrate(config: Config, log: Logger): Promise<Database> {
   log.info({ database: db.location }, 'database opened');
   const applied = await migrate(db.driver);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  if (config.databaseReadUrl) {
+    try {
+      db = await withReadReplica(db, config.databaseReadUrl);
+    } catch (error) {
+      await db.close();
+      if (error instanceof DatabaseOpenError) throw new StartupError(`read replica: ${error.message}`);
+      throw error;
+    }
+    log.info({ replica: db.replica?.location }, 'queries read from the replica (DATABASE_READ_URL)');
+  }
   return db;
 }
 

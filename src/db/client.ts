@@ -8,11 +8,11 @@ import type { DatabaseTarget } from '../config.ts';
 import { redact } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import {
-  cancelledBeforeStart,
   currentRequestSql,
   isStatementCancellation,
   recordStatement,
   runInRequest,
+  spendStatement,
   type RequestSqlContext,
 } from './request-context.ts';
 import { describeOpenFailure } from './failures.ts';
@@ -48,6 +48,33 @@ export interface Database {
    */
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Where queries read (analytics, entity lists): a streaming replica opened from
+   * DATABASE_READ_URL (`withReadReplica`), else absent and reads use this database.
+   * Writes, and reads inside mutations, always use this database (the primary).
+   */
+  replica?: Database;
+}
+
+/** The database queries read from: the replica when there is one, else the database itself. */
+export function readDatabase(db: Database): Database {
+  return db.replica ?? db;
+}
+
+/**
+ * Opens the replica at `readUrl` and attaches it to `primary` as its `replica`; closing
+ * the primary closes both. The replica is never migrated (it follows the primary).
+ */
+export async function withReadReplica(primary: Database, readUrl: string, options: OpenOptions = {}): Promise<Database> {
+  const replica = await openDatabase({ kind: 'postgres', url: readUrl }, options);
+  return {
+    ...primary,
+    replica,
+    async close() {
+      await replica.close();
+      await primary.close();
+    },
+  };
 }
 
 /** The data folder is already open in another process. */
@@ -100,6 +127,8 @@ function trackPglite(db: PGlite): void {
       const original = record[name].bind(target) as QueryFn;
       record[name] = async (...args: unknown[]) => {
         const context = currentRequestSql();
+        const refused = spendStatement(context, sqlText(args[0]));
+        if (refused) throw refused;
         const started = performance.now();
         try {
           return await original(...args);
@@ -202,10 +231,8 @@ function trackConnection(url: string, client: pg.PoolClient | pg.Client): void {
       state.timeoutMs = wanted;
     }
     if (!context) return original(...args);
-    if (context.signal?.aborted && !/^\s*rollback/i.test(text)) {
-      context.cancelled = true;
-      return Promise.reject(cancelledBeforeStart());
-    }
+    const refused = spendStatement(context, text);
+    if (refused) return Promise.reject(refused);
     if (context.signal && !context.cancelRunning) {
       const cancel = cancellerFor(url, context);
       context.cancelRunning = cancel;

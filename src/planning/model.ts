@@ -257,8 +257,9 @@ export function fitDispersion(expected: readonly number[], actual: readonly numb
   return { phi: phi * inflate, kappa2: kappa2 * inflate, n };
 }
 
-/** Two-sided normal quantiles of the 80 % and 95 % intervals. */
+/** Two-sided normal quantile of the 80 % interval. */
 export const Z80 = 1.2815515655446004;
+/** Two-sided normal quantile of the 95 % interval. */
 export const Z95 = 1.959963984540054;
 
 /** A prediction interval `[lower, upper]` for an expected count, clipped at 0. */
