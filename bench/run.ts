@@ -1,8 +1,15 @@
 import { runForecastBenchmark } from './forecast.ts';
+import { runIngestBenchmark } from './ingest.ts';
 import { runKpiBenchmark } from './kpi.ts';
 
-// `npm run bench`: the KPI benchmark and the forecast backtest (see bench/README.md).
+// `npm run bench`: the KPI benchmark, the forecast backtest and the ingestion benchmark
+// (see bench/README.md); `npm run bench -- ingest` runs only the last.
 // Other benchmarks live in their own files next to this one and can be run with
 // `npx tsx bench/<file>.ts`.
-await runKpiBenchmark();
-if (!(await runForecastBenchmark())) process.exitCode = 1;
+if (process.argv[2] === 'ingest') {
+  await runIngestBenchmark();
+} else {
+  await runKpiBenchmark();
+  if (!(await runForecastBenchmark())) process.exitCode = 1;
+  await runIngestBenchmark();
+}

@@ -36,6 +36,8 @@ export interface Config {
   trustedDocumentsOnly: boolean;
   /** QUERY_COST_LIMIT: the most estimated work (items × fields) one operation may ask for. */
   queryCostLimit: number;
+  /** AUTH_FAILURES_PER_MINUTE: failed authentications (API or report-link tokens) one client address may make a minute. */
+  authFailuresPerMinute: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for in-flight requests and exports before aborting them. */
   shutdownTimeoutMs: number;
 }
@@ -176,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: parseBoolean(env, 'GRAPHIQL', env.NODE_ENV !== 'production'),
     trustedDocumentsOnly: parseBoolean(env, 'TRUSTED_DOCUMENTS_ONLY', false),
     queryCostLimit: parseInteger(env, 'QUERY_COST_LIMIT', 200_000, 100, 100_000_000),
+    authFailuresPerMinute: parseInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
     shutdownTimeoutMs: parseInteger(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 3_600_000),
   };
 }

@@ -55,3 +55,10 @@ export function unstorableText(text: string): string | null {
   if (LONE_SURROGATE.test(text)) return 'holds a lone UTF-16 surrogate (half of a pair such as \\uD800), which is not valid Unicode; send the whole character or remove it';
   return null;
 }
+
+/**
+ * Most SQL statements one GraphQL request may run; with QUERY_TIMEOUT_MS as the time
+ * budget of the whole request (not only of each statement). Streamed exports, which run
+ * one page after another by design, have neither.
+ */
+export const MAX_STATEMENTS_PER_REQUEST = 500;

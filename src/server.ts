@@ -27,6 +27,7 @@ import { createRateLimiter, type RateLimiter } from './auth/rate-limit.ts';
 import { currentRequest } from './auth/request.ts';
 import { guardTeamScope } from './auth/row-guard.ts';
 import {
+  DEFAULT_AUTH_FAILURES_PER_MINUTE,
   MAX_BODY_BYTES,
   useAccessPolicy,
   useAuthGate,
@@ -38,7 +39,7 @@ import {
 /** The settings of src/config.ts the server uses; tests give the few they need. */
 export type ServerConfig = Pick<
   Config,
-  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly'
+  'adminToken' | 'queryTimeoutMs' | 'rateLimitPerMinute' | 'redisUrl' | 'corsOrigins' | 'queryCostLimit' | 'graphiql' | 'trustedDocumentsOnly' | 'authFailuresPerMinute'
 >;
 
 /** Options for the HTTP/GraphQL server. */
@@ -85,6 +86,7 @@ const DEFAULT_CONFIG: ServerConfig = {
   queryCostLimit: 200_000,
   graphiql: false,
   trustedDocumentsOnly: false,
+  authFailuresPerMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
 };
 
 function json(fetchAPI: { Response: typeof Response }, body: unknown, status: number): Response {
@@ -149,13 +151,23 @@ function maskForRequest(error: unknown, message: string, production: boolean, ti
   const record = currentRequest();
   const requestId = record?.id;
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (record?.sql.budgetExceeded === 'statements' && !(error instanceof GraphQLError && typeof error.extensions?.code === 'string')) {
+    const budget = userError(
+      'QUERY_TOO_COMPLEX',
+      `this request needed more than ${record.sql.maxStatements} SQL statements; the limit is ${record.sql.maxStatements}. Ask for fewer items or split it into several requests`,
+      { limit: record.sql.maxStatements, requestId },
+    );
+    return error instanceof GraphQLError ? new GraphQLError(budget.message, { nodes: error.nodes, path: error.path, extensions: budget.extensions }) : budget;
+  }
   if (record?.sql.cancelled || isStatementCancellation(original)) {
-    const gone = record?.sql.signal?.aborted;
+    const gone = record?.sql.signal?.aborted && record.sql.budgetExceeded !== 'deadline';
     const timeout = userError(
       'QUERY_TIMEOUT',
       gone
         ? 'the request was cancelled because the client went away'
-        : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
+        : record?.sql.budgetExceeded === 'deadline'
+          ? `the request ran longer than ${timeoutMs} ms in total and was cancelled; narrow the range or filter, ask for fewer fields, or split it`
+          : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
       { timeoutMs, requestId },
     );
     return error instanceof GraphQLError
@@ -293,6 +305,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
         limiter,
         graphiql,
         logger: options.logger,
+        authFailuresPerMinute: config.authFailuresPerMinute,
       }),
       // The dashboard's published documents, by hash; optionally the only ones allowed.
       ...useTrustedDocuments({ trustedOnly: config.trustedDocumentsOnly }),

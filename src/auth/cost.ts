@@ -19,6 +19,7 @@ import type { Plugin } from 'graphql-yoga';
 import { bucketCount, type Granularity, type IsoWeekday } from '../analytics/buckets.ts';
 import { userError } from '../errors.ts';
 import { DEFAULT_PAGE_SIZE } from '../schema/pagination.ts';
+import { MAX_BREAKDOWN_GROUPS, MAX_LIST_ARGUMENT, MAX_NODE_IDS } from '../limits.ts';
 
 // Cost = how many field values an operation can make the server produce: every field
 // counts 1 for each time it resolves, and a field that returns many items multiplies
@@ -37,12 +38,57 @@ const DIMENSION_GROUPS: Record<string, number> = { CHANNEL: 7, PRIORITY: 5, STAT
 export interface CostEstimate {
   cost: number;
   largest: { field: string; cost: number } | null;
+  /** Arguments over a cap; the operation is refused when there is any. */
+  problems: ArgumentProblem[];
 }
 
 interface Walk {
   schema: GraphQLSchema;
   fragments: Map<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
+  /** Arguments over a cap (list lengths, nodes ids, breakdown limit), first found first. */
+  problems: ArgumentProblem[];
+  /** Queries only: mutations validate their input rows themselves, naming each row. */
+  checkArguments: boolean;
+}
+
+/** An argument value over one of the caps of src/limits.ts. */
+export interface ArgumentProblem {
+  /** `field(argument.path)`, e.g. `tickets(filter.tags)`. */
+  field: string;
+  message: string;
+}
+
+/** Values in the lists of an argument value (each costs one), and lists over the cap. */
+function listValues(value: unknown, path: string, field: string, problems: ArgumentProblem[], depth = 0): number {
+  if (depth > 20 || value === null || typeof value !== 'object') return 0;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LIST_ARGUMENT) {
+      problems.push({ field: `${field}(${path})`, message: `${field}(${path}) has ${value.length} values; the limit is ${MAX_LIST_ARGUMENT}` });
+    }
+    return value.length + value.reduce<number>((sum, item, i) => sum + listValues(item, `${path}[${i}]`, field, problems, depth + 1), 0);
+  }
+  let total = 0;
+  for (const [key, item] of Object.entries(value)) total += listValues(item, path ? `${path}.${key}` : key, field, problems, depth + 1);
+  return total;
+}
+
+/** Checks a field's arguments against the caps; returns what its list arguments cost. */
+function argumentCost(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>, walk: Walk): number {
+  let cost = 0;
+  for (const [name, value] of Object.entries(args)) {
+    if (field.name === 'nodes' && name === 'ids' && Array.isArray(value)) {
+      if (value.length > MAX_NODE_IDS) {
+        walk.problems.push({ field: 'nodes(ids)', message: `nodes(ids) asks for ${value.length} ids; the limit is ${MAX_NODE_IDS}: split the ids into several requests` });
+      }
+      continue; // the ids are counted as items by multiplier()
+    }
+    if (name === 'limit' && 'by' in args && typeof value === 'number' && value > MAX_BREAKDOWN_GROUPS) {
+      walk.problems.push({ field: `${field.name}(limit)`, message: `${field.name}(limit) is ${value}; the limit is ${MAX_BREAKDOWN_GROUPS} groups: filter, or page by a narrower dimension` });
+    }
+    cost += listValues(value, name, field.name, walk.problems);
+  }
+  return cost;
 }
 
 interface Scope {
@@ -86,8 +132,11 @@ function bucketsOf(args: Record<string, unknown>): number | null {
 function groupsOf(args: Record<string, unknown>): number {
   const by = Array.isArray(args.by) ? args.by : [];
   const estimate = by.reduce<number>((product, dimension) => product * (DIMENSION_GROUPS[String(dimension)] ?? DEFAULT_GROUP_ESTIMATE), 1);
+  // Enum dimensions have a known number of groups; the others as many as `limit` asks for.
+  const bounded = by.every((dimension) => String(dimension) in DIMENSION_GROUPS);
   const limit = typeof args.limit === 'number' && args.limit > 0 ? args.limit : null;
-  return Math.max(1, limit === null ? estimate : Math.min(limit, estimate));
+  if (limit === null) return Math.max(1, estimate);
+  return Math.max(1, bounded ? Math.min(limit, estimate) : limit);
 }
 
 function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, walk: Walk): Record<string, unknown> {
@@ -137,8 +186,11 @@ function selectionCost(
       const field = parent.getFields()[name];
       if (!field) continue;
       let cost = times;
+      const args = field.args.length > 0 ? argumentsOf(field, selection, walk) : {};
+      // Each value of a list argument (ids, tags, category ids) is work for the SQL.
+      if (walk.checkArguments) cost += times * argumentCost(field, args, walk);
       if (selection.selectionSet) {
-        const [factor, below] = multiplier(field, argumentsOf(field, selection, walk), scope);
+        const [factor, below] = multiplier(field, args, scope);
         cost += selectionCost(selection.selectionSet, getNamedType(field.type), times * factor, below, walk, fragmentsSeen);
       }
       total += cost;
@@ -165,19 +217,19 @@ export function estimateCost(
   variables: Record<string, unknown> | null | undefined,
 ): CostEstimate {
   const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation) return { cost: 0, largest: null };
+  if (!operation) return { cost: 0, largest: null, problems: [] };
   const root = schema.getRootType(operation.operation);
-  if (!root) return { cost: 0, largest: null };
+  if (!root) return { cost: 0, largest: null, problems: [] };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const roots = new Map<string, number>();
-  const walk: Walk = { schema, fragments, variables: variables ?? {} };
+  const walk: Walk = { schema, fragments, variables: variables ?? {}, problems: [], checkArguments: operation.operation === 'query' };
   const cost = selectionCost(operation.selectionSet, root, 1, { buckets: null, inConnection: false }, walk, [], roots);
   let largest: CostEstimate['largest'] = null;
   for (const [field, fieldCost] of roots) if (!largest || fieldCost > largest.cost) largest = { field, cost: fieldCost };
-  return { cost, largest };
+  return { cost, largest, problems: walk.problems };
 }
 
 /** Refuses, before execution, an operation whose estimated cost is over `limit` (QUERY_TOO_COMPLEX). */
@@ -185,6 +237,13 @@ export function useCostLimit(limit: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const estimate = estimateCost(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>);
+      if (estimate.problems.length > 0) {
+        const [first] = estimate.problems;
+        setResultAndStopExecution({
+          errors: [userError('BAD_USER_INPUT', first.message, { field: first.field, problems: estimate.problems })],
+        });
+        return;
+      }
       if (estimate.cost <= limit) return;
       const largest = estimate.largest ? ` (${estimate.largest.field} alone: ${estimate.largest.cost})` : '';
       setResultAndStopExecution({

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
-import { unstorableText } from '../limits.ts';
+import { MAX_STATEMENTS_PER_REQUEST, unstorableText } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 import { authenticate, type AuthSettings } from './authenticate.ts';
@@ -70,7 +70,11 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
           startedAt: performance.now(),
           method: request.method,
           path: url.pathname,
-          sql: newRequestSqlContext(options.statementTimeoutMs, request.signal ?? null),
+          sql: newRequestSqlContext(
+            options.statementTimeoutMs,
+            request.signal ?? null,
+            url.pathname === '/graphql' ? { maxStatements: MAX_STATEMENTS_PER_REQUEST, deadlineMs: options.statementTimeoutMs } : null,
+          ),
           auth: null,
           operationName: null,
           errorCodes: new Set(),
@@ -167,7 +171,12 @@ export interface GateOptions {
   /** GraphiQL is served: its page (not its requests) loads without a token. */
   graphiql: boolean;
   logger?: Logger;
+  /** Failed authentications (wrong API or report-link tokens) one address may make a minute. */
+  authFailuresPerMinute?: number;
 }
+
+/** Failed authentications an address may make a minute before it gets 429 (AUTH_FAILURES_PER_MINUTE). */
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 30;
 
 /**
  * The response for an error that is not the client's: DATABASE_UNAVAILABLE (503,
@@ -198,12 +207,47 @@ export function unexpectedFailure(
  * where the GraphQL context (and any route) reads it.
  */
 export function useAuthGate(options: GateOptions): Plugin {
+  const failureLimit = options.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE;
+  const failureKey = (serverContext: unknown) => {
+    const address = clientAddress(serverContext);
+    return address === null ? null : `auth-failures:${address}`;
+  };
+  const failed = async (serverContext: unknown) => {
+    const key = failureKey(serverContext);
+    if (key) await options.limiter.hit(key, failureLimit);
+  };
+  /** 429 while this address has used up its failed attempts; null otherwise. */
+  const blocked = async (serverContext: unknown, fetchAPI: { Response: typeof Response }): Promise<Response | null> => {
+    const key = failureKey(serverContext);
+    if (key === null) return null;
+    const decision = await options.limiter.peek(key, failureLimit);
+    if (decision.allowed) return null;
+    currentRequest()?.errorCodes.add('RATE_LIMITED');
+    const error = userError(
+      'RATE_LIMITED',
+      `too many failed authentications from this address (${failureLimit} a minute); try again in ${decision.retryAfterSeconds} s`,
+      { limit: failureLimit, retryAfter: decision.retryAfterSeconds },
+    );
+    return errorResponse(fetchAPI, error, 429, { 'retry-after': String(decision.retryAfterSeconds) });
+  };
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (PUBLIC_PATHS.has(url.pathname) || request.method === 'OPTIONS') return;
-      if (SELF_AUTHENTICATED_PREFIXES.some((prefix) => url.pathname.startsWith(prefix)) && !request.headers.has('authorization')) return;
+      if (SELF_AUTHENTICATED_PREFIXES.some((prefix) => url.pathname.startsWith(prefix)) && !request.headers.has('authorization')) {
+        // A report link checks its own token (src/exports/http.ts); guessing is limited here.
+        const refusal = await blocked(serverContext, fetchAPI);
+        if (refusal) endResponse(refusal);
+        return;
+      }
       if (options.graphiql && url.pathname === '/graphql' && shouldRenderGraphiQL(request)) return;
       const record = currentRequest();
+      if (request.headers.has('authorization')) {
+        const refusal = await blocked(serverContext, fetchAPI);
+        if (refusal) {
+          endResponse(refusal);
+          return;
+        }
+      }
       let auth;
       try {
         auth = await authenticate(options.db, request.headers.get('authorization'), options.settings);
@@ -216,6 +260,7 @@ export function useAuthGate(options: GateOptions): Plugin {
           return;
         }
         record?.errorCodes.add(String(error.extensions.code));
+        await failed(serverContext);
         endResponse(errorResponse(fetchAPI, error, 401, { 'www-authenticate': 'Bearer' }));
         return;
       }
@@ -238,7 +283,20 @@ export function useAuthGate(options: GateOptions): Plugin {
         );
       }
     },
+    async onResponse({ request, response, serverContext }) {
+      // A report link answered 401: a wrong (guessed) token, counted like a wrong API token.
+      const path = new URL(request.url).pathname;
+      if (response.status === 401 && SELF_AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix)) && !request.headers.has('authorization')) {
+        await failed(serverContext);
+      }
+    },
   };
+}
+
+/** The peer address of a request over node:http; null in process (yoga.fetch), which is not limited. */
+function clientAddress(serverContext: unknown): string | null {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return req?.socket?.remoteAddress ?? null;
 }
 
 /** The first string in a variable value PostgreSQL could not store, with where it is. */

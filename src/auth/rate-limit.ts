@@ -17,6 +17,8 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Spends one request from `key`'s budget of `limit` a minute. */
   hit(key: string, limit: number): Promise<RateDecision>;
+  /** Reads `key`'s budget without spending from it: allowed while fewer than `limit` were spent. */
+  peek(key: string, limit: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,13 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     window.count += 1;
     return decision(window.count, limit, window.startedAt + RATE_WINDOW_MS - now);
+  }
+
+  async peek(key: string, limit: number): Promise<RateDecision> {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.startedAt >= RATE_WINDOW_MS) return decision(0, limit, RATE_WINDOW_MS);
+    return { ...decision(window.count, limit, window.startedAt + RATE_WINDOW_MS - now), allowed: window.count < limit };
   }
 
   private prune(now: number): void {
@@ -102,6 +111,17 @@ export class RedisRateLimiter implements RateLimiter {
         this.options.logger?.warn({ err: (error as Error).message }, 'rate limiter: Redis unavailable, counting in memory');
       }
       return this.fallback.hit(key, limit);
+    }
+  }
+
+  async peek(key: string, limit: number): Promise<RateDecision> {
+    const name = `${this.options.prefix ?? 'supportgraph:rate:'}${key}`;
+    try {
+      const [count, ttl] = await Promise.all([this.redis.get(name), this.redis.pttl(name)]);
+      const spent = Number(count ?? 0);
+      return { ...decision(spent, limit, ttl > 0 ? ttl : RATE_WINDOW_MS), allowed: spent < limit };
+    } catch {
+      return this.fallback.peek(key, limit);
     }
   }
 

@@ -8,11 +8,11 @@ import type { DatabaseTarget } from '../config.ts';
 import { redact } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import {
-  cancelledBeforeStart,
   currentRequestSql,
   isStatementCancellation,
   recordStatement,
   runInRequest,
+  spendStatement,
   type RequestSqlContext,
 } from './request-context.ts';
 import { describeOpenFailure } from './failures.ts';
@@ -127,6 +127,8 @@ function trackPglite(db: PGlite): void {
       const original = record[name].bind(target) as QueryFn;
       record[name] = async (...args: unknown[]) => {
         const context = currentRequestSql();
+        const refused = spendStatement(context, sqlText(args[0]));
+        if (refused) throw refused;
         const started = performance.now();
         try {
           return await original(...args);
@@ -229,10 +231,8 @@ function trackConnection(url: string, client: pg.PoolClient | pg.Client): void {
       state.timeoutMs = wanted;
     }
     if (!context) return original(...args);
-    if (context.signal?.aborted && !/^\s*rollback/i.test(text)) {
-      context.cancelled = true;
-      return Promise.reject(cancelledBeforeStart());
-    }
+    const refused = spendStatement(context, text);
+    if (refused) return Promise.reject(refused);
     if (context.signal && !context.cancelRunning) {
       const cancel = cancellerFor(url, context);
       context.cancelRunning = cancel;

@@ -21,14 +21,68 @@ export interface RequestSqlContext {
   backends: Map<number, number>;
   /** Registered by the driver: cancels `backends`; called once when the signal aborts. */
   cancelRunning: (() => Promise<void>) | null;
+  /** Most statements the whole request may run (null: no cap, e.g. streamed exports). */
+  maxStatements: number | null;
+  /** Statements started so far (the cap is checked before each one). */
+  begun: number;
+  /** Which whole-request budget ran out, if one did: its statements or its time. */
+  budgetExceeded: 'statements' | 'deadline' | null;
+}
+
+/** Budgets of a whole request, beyond the statement_timeout of each statement. */
+export interface RequestBudget {
+  /** Most SQL statements. */
+  maxStatements: number;
+  /** Milliseconds from the start of the request until its SQL is cancelled. */
+  deadlineMs: number;
 }
 
 const storage = new AsyncLocalStorage<RequestSqlContext>();
 
 /** A fresh context for one request. */
-export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSignal | null): RequestSqlContext {
-  return { statementTimeoutMs, signal, statements: 0, sqlMs: 0, cancelled: false, backends: new Map(), cancelRunning: null };
+export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSignal | null, budget: RequestBudget | null = null): RequestSqlContext {
+  const context: RequestSqlContext = {
+    statementTimeoutMs,
+    signal,
+    statements: 0,
+    sqlMs: 0,
+    cancelled: false,
+    backends: new Map(),
+    cancelRunning: null,
+    maxStatements: budget?.maxStatements ?? null,
+    begun: 0,
+    budgetExceeded: null,
+  };
+  if (budget) {
+    // The deadline aborts like a client that went away: running SQL is cancelled, new SQL refused.
+    const deadline = AbortSignal.timeout(budget.deadlineMs);
+    deadline.addEventListener('abort', () => (context.budgetExceeded ??= 'deadline'), { once: true });
+    context.signal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  }
+  return context;
 }
+
+/**
+ * Counts a statement against the request's budget before it starts; returns the error
+ * to fail it with when the budget is spent (statements) or the request was cancelled.
+ */
+export function spendStatement(context: RequestSqlContext | undefined, text = ''): Error | null {
+  if (!context) return null;
+  if (/^\s*rollback/i.test(text)) return null;
+  if (context.signal?.aborted) {
+    context.cancelled = true;
+    return cancelledBeforeStart();
+  }
+  context.begun += 1;
+  if (context.maxStatements !== null && context.begun > context.maxStatements) {
+    context.budgetExceeded ??= 'statements';
+    return Object.assign(new Error(`the request ran more than ${context.maxStatements} SQL statements`), { code: STATEMENT_BUDGET });
+  }
+  return null;
+}
+
+/** Code of the error a statement over the request's statement budget fails with. */
+export const STATEMENT_BUDGET = 'SG_STATEMENT_BUDGET';
 
 /** Runs `work` with `context` as the current request (for every await inside it). */
 export function runInRequest<T>(context: RequestSqlContext, work: () => T): T {

@@ -113,7 +113,8 @@ function openSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, table: TableSou
     return { header: column.name, key: `c${i}`, width: widths[i], ...(numFmt ? { style: { numFmt } } : {}) };
   });
   const header = sheet.getRow(1);
-  header.font = { bold: true };
+  // A named font: without one LibreOffice falls back to a serif face.
+  header.font = { name: 'Calibri', size: 11, bold: true };
   header.commit();
   return sheet;
 }

@@ -53,15 +53,21 @@ const BOOT_SCRIPT = `(() => {
     // and without a query of its own the first tab shows the welcome comment. Start from
     // our tabs whenever the examples differ from the ones stored at the last visit.
     const signature = JSON.stringify(tabs.map((tab) => tab.query));
+    let fresh = true;
     try {
-      if (localStorage.getItem(OWN_TABS_KEY) !== signature) {
+      fresh = localStorage.getItem(OWN_TABS_KEY) !== signature;
+      if (fresh) {
         for (const key of Object.keys(localStorage)) if (key.startsWith('graphiql:')) localStorage.removeItem(key);
         localStorage.setItem(OWN_TABS_KEY, signature);
       }
     } catch {
       // Storage may be disabled; GraphiQL then starts from defaultTabs anyway.
     }
-    if (tabs.length > 0) {
+    // GraphiQL fills its editors from initialQuery/initialVariables (else from the last
+    // visit), not from the active tab: without these the first tab showed its query with
+    // empty variables and failed with "Variable $range ... was not provided". A returning
+    // visitor keeps the editors GraphiQL stored with their own active tab.
+    if (fresh && tabs.length > 0) {
       options.initialQuery = tabs[0].query;
       options.initialVariables = tabs[0].variables;
     }

@@ -1,6 +1,10 @@
 import type { Plugin } from 'graphql-yoga';
 import { dashboardFiles, DASHBOARD_DIST } from './dashboard.ts';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlAsset } from './graphiql.ts';
+import { TRUSTED_DOCUMENTS } from './persisted.ts';
+
+/** Where the published (persisted) documents are listed, as `{ sha256Hash: text }`. */
+export const DOCUMENTS_PATH = '/persisted-documents.json';
 
 /** Options of the static routes. */
 export interface StaticRoutesOptions {
@@ -14,8 +18,8 @@ export interface StaticRoutesOptions {
 const DASHBOARD_PAGES = new Set(['/', '/index.html']);
 
 /**
- * The dashboard at `/` (its built files under /assets/) and GraphiQL's assets under
- * /graphiql/. These are public: they hold no data, and the dashboard asks for a token
+ * The dashboard at `/` (its built files under /assets/), the list of published documents,
+ * and GraphiQL's assets under /graphiql/. These are public: they hold no data, and the dashboard asks for a token
  * itself before it queries the API. Mounted before authentication.
  */
 export function useStaticRoutes(options: StaticRoutesOptions): Plugin {
@@ -32,6 +36,14 @@ export function useStaticRoutes(options: StaticRoutesOptions): Plugin {
           new fetchAPI.Response(head ? null : asset.body, {
             status: 200,
             headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=3600' },
+          }),
+        );
+      }
+      if (path === DOCUMENTS_PATH) {
+        return endResponse(
+          new fetchAPI.Response(JSON.stringify(Object.fromEntries(TRUSTED_DOCUMENTS), null, 2), {
+            status: 200,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
           }),
         );
       }

@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/schema/index.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
+import { gqlClient, type GqlClient, type GqlResult } from '../helpers/graphql.ts';
 import { bearer, TEST_ADMIN_TOKEN } from './helpers.ts';
 
 // Random arguments for every Query field of the schema (derived from it, so new fields
@@ -80,9 +80,21 @@ const INJECTION = [
   '<script>alert(1)</script>',
   '../../etc/passwd',
   '\uD800',
+  '\uDC00 low half first',
+  'a\uD83Db',
   '🎫'.repeat(3),
 ];
-const longString = fc.constant('x'.repeat(10_000));
+// Issue 11: lone surrogates (above), strings past every text limit, instants outside the
+// window, and lists past the caps (1000 values; nodes(ids) 100).
+const longString = fc.oneof(fc.constant('x'.repeat(10_000)), fc.constant('y'.repeat(100_000)));
+const EXTREME_DATES = [
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '1969-12-31T23:59:59.999Z',
+  '3000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '+275760-09-13T00:00:00Z',
+];
 const nasty = fc.oneof(fc.constantFrom(...INJECTION), longString, fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 10 }));
 
 const isoDate = fc
@@ -104,7 +116,8 @@ function cleanScalar(name: string): fc.Arbitrary<unknown> {
     case 'Boolean':
       return fc.boolean();
     case 'DateTime':
-      return isoDate;
+      // Well-formed, but now and then outside the accepted window.
+      return fc.oneof({ weight: 6, arbitrary: isoDate }, fc.constantFrom(...EXTREME_DATES));
     case 'TimeZone':
       return fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe');
     case 'Duration':
@@ -128,7 +141,7 @@ function scalarArb(name: string): fc.Arbitrary<unknown> {
     case 'Boolean':
       return fc.boolean();
     case 'DateTime':
-      return fc.oneof({ weight: 4, arbitrary: isoDate }, fc.constantFrom('0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2026-13-45T99:00:00Z', 'yesterday'), nasty);
+      return fc.oneof({ weight: 4, arbitrary: isoDate }, fc.constantFrom(...EXTREME_DATES, '2026-13-45T99:00:00Z', 'yesterday'), nasty);
     case 'TimeZone':
       return fc.oneof({ weight: 3, arbitrary: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe') }, fc.constantFrom('Mars/Phobos', '+05:00', 'EST', 'utc'), nasty);
     case 'Duration':
@@ -148,8 +161,15 @@ function scalarArb(name: string): fc.Arbitrary<unknown> {
 function inputArb(type: GraphQLInputType, clean: boolean, depth = 0): fc.Arbitrary<unknown> {
   if (isNonNullType(type)) return inputArb(type.ofType, clean, depth);
   if (isListType(type)) {
-    const list = fc.array(inputArb(type.ofType, clean, depth + 1), { maxLength: clean ? 2 : 4 });
-    return clean ? list : fc.oneof({ weight: 4, arbitrary: list }, fc.constant(null));
+    const item = inputArb(type.ofType, clean, depth + 1);
+    const list = fc.array(item, { maxLength: clean ? 2 : 4 });
+    const itemType = getNamedType(type.ofType);
+    if (!isScalarType(itemType) && !isEnumType(itemType)) return clean ? list : fc.oneof({ weight: 4, arbitrary: list }, fc.constant(null));
+    // Huge lists of ids, tags, enum values: one short value repeated past the caps (101
+    // for nodes' ids, 1001 and 5000 for filters).
+    const short = isEnumType(itemType) ? item : cleanScalar(itemType.name).filter((value) => typeof value !== 'string' || value.length < 100);
+    const huge = fc.tuple(short, fc.constantFrom(101, 1001, 5000)).map(([value, n]) => Array.from({ length: n }, () => value));
+    return fc.oneof({ weight: clean ? 8 : 4, arbitrary: list }, { weight: 1, arbitrary: huge }, ...(clean ? [] : [fc.constant(null)]));
   }
   const named = getNamedType(type) as GraphQLNamedType;
   if (isEnumType(named)) {
@@ -215,6 +235,14 @@ async function checksum(): Promise<string> {
   return parts.join(' ');
 }
 
+/** Whether an answer is a 5xx or has an error without a code (or an unexpected one). */
+function badAnswer(result: GqlResult): boolean {
+  return (
+    result.status >= 500 ||
+    (result.errors ?? []).some((error) => typeof error.extensions?.code !== 'string' || error.extensions.code === 'INTERNAL_SERVER_ERROR')
+  );
+}
+
 describe('fuzzing every Query field', () => {
   it(`answers ${RUNS} random calls with codes, no 5xx, and changes nothing`, async () => {
     const before = await checksum();
@@ -238,4 +266,27 @@ describe('fuzzing every Query field', () => {
     });
     expect(await checksum()).toBe(before);
   });
+});
+
+describe('fuzzing the upsert mutations', () => {
+  it('answers 120 random batches (surrogates, huge strings, extreme dates, huge lists) with codes and no 5xx', async () => {
+    const fields = (Object.values(buildSchema().getMutationType()?.getFields() ?? {}) as GraphQLField<unknown, unknown>[]).filter((field) =>
+      field.name.startsWith('upsert'),
+    );
+    const problems: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fields).chain((field) => operationArb(field).map((op) => ({ ...op, query: op.query.replace(/^query/, 'mutation') }))),
+        async ({ query, variables }) => {
+          const result = await client.query(query, variables, admin);
+          const bad = badAnswer(result);
+          if (bad) problems.push(`${result.status} ${JSON.stringify(result.errors).slice(0, 300)} for ${query} ${JSON.stringify(variables).slice(0, 300)}`);
+          return !bad;
+        },
+      ),
+      { numRuns: 120, seed: Number(process.env.FUZZ_SEED ?? 20260701), endOnFailure: true },
+    ).catch((error: unknown) => {
+      throw new Error(`${problems.join('\n')}\n${String(error).slice(0, 2000)}`);
+    });
+  }, 120_000);
 });

@@ -49,11 +49,24 @@ describe('operation limits (graphql-armor)', () => {
   });
 
   it('allows 10,000 tokens and refuses 10,001', async () => {
-    // { tickets ( filter : { tags : [ …k strings… ] } ) { totalCount } } is 16 + k tokens
-    // (commas are not tokens; repeated fields would trip graphql-js's own overlap guard).
-    const tokens = (n: number) => `{ tickets(filter: { tags: [${'"t" '.repeat(n - 16)}] }) { totalCount } }`;
-    expect(code(await client.query(tokens(10_000)))).toBeNull();
-    const over = await client.query(tokens(10_001));
+    // a<i>: tickets ( filter : { tags : [ …k strings… ] } ) { totalCount } is 16 + k tokens,
+    // plus 2 for the outer braces (commas are not tokens; repeated fields would trip
+    // graphql-js's own overlap guard). A list argument holds at most 1000 values, so the
+    // strings are spread over aliases of at most 1000 each; each value costs 1, so this
+    // client has the default cost limit.
+    const wide = gqlClient(db);
+    const tokens = (n: number) => {
+      let left = n - 2;
+      const parts: string[] = [];
+      for (let i = 0; left > 0; i++) {
+        const k = Math.min(1000, left - 16);
+        parts.push(`a${i}: tickets(filter: { tags: [${'"t" '.repeat(k)}] }) { totalCount }`);
+        left -= 16 + k;
+      }
+      return `{ ${parts.join(' ')} }`;
+    };
+    expect(code(await wide.query(tokens(10_000)))).toBeNull();
+    const over = await wide.query(tokens(10_001));
     expect(code(over)).toBe('QUERY_TOO_COMPLEX');
     expect(over.errors?.[0].message).toMatch(/Token limit of 10000/);
   });
@@ -141,12 +154,17 @@ describe('cost limit', () => {
     const schema = buildSchema();
     const breakdown = (args: string) =>
       parse(`{ breakdown(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-31T00:00:00Z" }, ${args}) { metrics { ticketsCreated } buckets { metrics { ticketsCreated } } } }`);
+    // Each value of a list argument costs 1 (`by: [CHANNEL]`: 1).
     // CHANNEL: 6 channels + no value = 7 groups, each metrics 2 + buckets 1 (null without a
-    // granularity, so nothing below it): 1 + 7 × 3 = 22.
-    expect(estimateCost(schema, breakdown('by: [CHANNEL]'), null, {}).cost).toBe(22);
-    // AGENT with limit 5 and 30 DAY buckets: 1 + 5 × (2 + 1 + 30 × 2) = 316.
-    expect(estimateCost(schema, breakdown('by: [AGENT], limit: 5, granularity: DAY'), null, {}).cost).toBe(316);
-    // AGENT × CHANNEL without limit: 100 × 7 groups estimated: 1 + 700 × 3 = 2101.
-    expect(estimateCost(schema, breakdown('by: [AGENT, CHANNEL]'), null, {}).cost).toBe(2101);
+    // granularity, so nothing below it): 1 + 1 + 7 × 3 = 23.
+    expect(estimateCost(schema, breakdown('by: [CHANNEL]'), null, {}).cost).toBe(23);
+    // AGENT with limit 5 and 30 DAY buckets: 1 + 1 + 5 × (2 + 1 + 30 × 2) = 317.
+    expect(estimateCost(schema, breakdown('by: [AGENT], limit: 5, granularity: DAY'), null, {}).cost).toBe(317);
+    // AGENT × CHANNEL without limit: 100 × 7 groups estimated: 1 + 2 + 700 × 3 = 2103.
+    expect(estimateCost(schema, breakdown('by: [AGENT, CHANNEL]'), null, {}).cost).toBe(2103);
+    // The limit asked is charged, not a guess: AGENT with limit 1000 is 1 + 1 + 1000 × 3.
+    expect(estimateCost(schema, breakdown('by: [AGENT], limit: 1000'), null, {}).cost).toBe(3002);
+    // CHANNEL has at most 7 groups whatever the limit: 1 + 1 + 7 × 3 + ... as above.
+    expect(estimateCost(schema, breakdown('by: [CHANNEL], limit: 1000'), null, {}).cost).toBe(23);
   });
 });

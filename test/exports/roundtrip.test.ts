@@ -148,7 +148,7 @@ describe('XLSX cells are typed and formatted', () => {
     const sheet = workbook.worksheets[0];
     expect(sheet.name).toBe('tickets');
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(sheet.getRow(1).font?.bold).toBe(true);
+    expect(sheet.getRow(1).font).toMatchObject({ bold: true, name: 'Calibri' }); // a named font: LibreOffice shows no serif fallback
     const header = (sheet.getRow(1).values as string[]).slice(1);
     const cell = (row: number, column: string) => sheet.getRow(row).getCell(header.indexOf(column) + 1);
     // t1 (row 2): created 2026-03-02 08:00 UTC = 09:00 in Berlin, first response after 1800 s = 0.5 h.

@@ -69,6 +69,21 @@ describe.skipIf(skip !== null)('GraphiQL in a browser, offline', () => {
       // The result pane shows the data the server sent.
       await expect.poll(() => text(page.locator('.graphiql-response'))).toContain('"data"');
     }
+
+    // A returning visitor gets GraphiQL's stored tabs back, and they still switch and run.
+    const again = page.waitForResponse((response) => response.url().endsWith('/graphql') && /IntrospectionQuery/.test(response.request().postData() ?? ''));
+    await page.reload();
+    await again;
+    await page.locator('#graphiql-session-tab-2').click();
+    await expect.poll(() => text(page.locator('.graphiql-query-editor'))).toContain('query Agents');
+    await expect.poll(() => page.evaluate(() => {
+      const state = JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{}');
+      return state.tabs?.[state.activeTabIndex]?.operationName;
+    })).toBe('Agents');
+    const rerun = page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postData() ?? '').includes('Agents'));
+    await page.locator('.graphiql-execute-button').click();
+    expect(((await (await rerun).json()) as { errors?: unknown[] }).errors).toBeUndefined();
+
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
     await page.context().close();

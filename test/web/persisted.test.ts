@@ -53,6 +53,12 @@ describe('the dashboard documents', () => {
     expect(TRUSTED_DOCUMENTS.size).toBe(Object.keys(DASHBOARD_DOCUMENTS).length);
   });
 
+  it('are listed at /persisted-documents.json by hash, without a token', async () => {
+    const response = await restricted.fetch('http://test/persisted-documents.json');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(Object.fromEntries(Object.values(DASHBOARD_DOCUMENTS).map((text) => [documentHash(text), text])));
+  });
+
   it('run by hash, without sending their text', async () => {
     const { body } = await post(open, byHash('DashboardKpis', { range, previous: range, timeZone: 'UTC', granularity: 'WEEK' }));
     expect(body.errors).toBeUndefined();

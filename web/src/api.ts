@@ -63,12 +63,13 @@ export async function download(document: string, variables: Record<string, unkno
   if (response.status === 401) throw new NeedsToken();
   if (!response.ok) throw new Error(`export failed: HTTP ${response.status} ${await response.text()}`);
   const url = URL.createObjectURL(await response.blob());
-  const link = document_createLink(url, `${fileName}.${format}`);
+  const link = downloadLink(url, `${fileName}.${format}`);
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function document_createLink(href: string, name: string): HTMLAnchorElement {
+// A link that saves `href` as `name` when clicked.
+function downloadLink(href: string, name: string): HTMLAnchorElement {
   const link = document.createElement('a');
   link.href = href;
   link.download = name;

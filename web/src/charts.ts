@@ -6,7 +6,9 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([BarChart, LineChart, HeatmapChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 
+/** A drawn chart. */
 export type Chart = echarts.ECharts;
+/** What a chart draws (ECharts option object). */
 export type ChartOption = echarts.EChartsCoreOption;
 
 const charts = new Map<HTMLElement, Chart>();

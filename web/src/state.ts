@@ -15,9 +15,12 @@ export type RangeKey = keyof typeof RANGES;
 
 /** Bucket sizes offered (the API has more; these fit a dashboard). */
 export const GRANULARITIES = ['HOUR', 'DAY', 'WEEK', 'MONTH'] as const;
+/** A bucket size of the granularity picker. */
 export type Granularity = (typeof GRANULARITIES)[number];
 
+/** The channel filter's choices (the API's Channel enum). */
 export const CHANNELS = ['EMAIL', 'CHAT', 'PHONE', 'SOCIAL', 'WEB', 'API'] as const;
+/** The priority filter's choices (the API's Priority enum). */
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
 
 /** Everything a view depends on; it lives in the URL so a view can be bookmarked. */

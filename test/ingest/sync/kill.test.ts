@@ -109,5 +109,5 @@ describe('a sync killed mid-way', () => {
       await fresh.close();
       await cleanDb.destroy();
     }
-  }, 120_000);
+  }, 300_000);
 });
