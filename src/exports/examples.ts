@@ -9,7 +9,7 @@ export const EXAMPLE_REPORTS: ReportInputValue[] = [
   {
     name: 'Weekly team KPIs',
     query: `query WeeklyTeamKpis($range: DateTimeRange!, $timeZone: TimeZone) {
-  breakdown(by: [TEAM], range: $range, timeZone: $timeZone) {
+  breakdown(by: [TEAM], range: $range, timeZone: $timeZone, exact: true) {
     key { team { name } }
     metrics {
       ticketsCreated

@@ -15,6 +15,11 @@ import { makeToken, TEST_ADMIN_TOKEN, bearer } from './helpers.ts';
 type Team = 'A' | 'B' | 'C';
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 const RANGE = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
+/** The next whole week from the coming hour: forecasts take future ranges only. */
+const NEXT_WEEK = () => {
+  const from = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+  return { from: new Date(from).toISOString(), to: new Date(from + 7 * 86_400_000).toISOString() };
+};
 
 interface Row {
   type: string;
@@ -371,6 +376,24 @@ const CALLERS: Record<string, Caller> = {
     },
   },
   scorecards: { lead: 'data', requests: () => [{ query: '{ scorecards { id name components { metric weight } } }' }] },
+  connections: { lead: 'FORBIDDEN', requests: () => [{ query: '{ connections { id name status } }' }] },
+  forecast: {
+    lead: 'data',
+    requests: () => [{ query: 'query($range: DateTimeRange!) { forecast(range: $range, granularity: DAY, by: [TEAM]) { key { team { id name } } buckets { expected } } }', variables: { range: NEXT_WEEK() } }],
+    // A series per team with history: the lead's own teams only (A; B and C).
+    check: ([r], lead) =>
+      expect(r.data.forecast.map((s: { key: { team: { name: string } | null } }) => s.key.team?.name).sort()).toEqual(lead === 'lead1' ? ['zzA_team'] : ['zzB_team', 'zzC_team']),
+  },
+  forecastAccuracy: {
+    lead: 'data',
+    requests: () => [{ query: '{ forecastAccuracy(asOf: "2026-02-01T00:00:00Z") { weeks actualTotal } }' }],
+    // The eight weeks before 2026-02-01 hold every fixture ticket (created 2026-01-05): A 3, B and C 4 + 5.
+    check: ([r], lead) => expect(r.data.forecastAccuracy.actualTotal).toBe(lead === 'lead1' ? 3 : 9),
+  },
+  staffing: {
+    lead: 'data',
+    requests: () => [{ query: 'query($range: DateTimeRange!) { staffing(range: $range, channel: EMAIL, handleTimeSeconds: 300) { channel buckets { arrivals agents } } }', variables: { range: NEXT_WEEK() } }],
+  },
   alertRules: { lead: 'FORBIDDEN', requests: () => [{ query: '{ alertRules { id name } }' }] },
   alertEvents: { lead: 'FORBIDDEN', requests: () => [{ query: '{ alertEvents { id toState } }' }] },
   businessCalendars: { lead: 'data', requests: () => [{ query: '{ businessCalendars { id name timeZone } }' }] },
