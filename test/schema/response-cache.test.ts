@@ -36,20 +36,29 @@ async function scenario(store: ResponseCacheStore) {
     expect(r.errors).toBeUndefined();
     return [r.data.metrics.ticketsCreated, r.extensions?.responseCache];
   };
+  // The data version is the database snapshot, and on PostgreSQL transaction ids are
+  // cluster-wide: a write in any other database of the server (the other test worker's)
+  // also counts, so a HIT is asked for until it comes; a fresh value is asked for always.
+  const askUntilHit = async (header: Record<string, string>, expected: number) => {
+    for (let i = 0; i < 25; i++) {
+      const [value, cache] = await ask(header);
+      expect(value).toBe(expected);
+      if (cache === 'HIT') return;
+    }
+    throw new Error(`no cache hit in 25 identical requests (expected ${expected})`);
+  };
   // Creating the tokens was a write: the first answers are computed.
   expect(await ask(north.header)).toEqual([2, 'MISS']);
   expect(await ask(south.header)).toEqual([1, 'MISS']); // same document, other scope: its own answer
-  // South's first request stored its token's lastUsedAt (once a minute per token): a
-  // write, so North's answer is computed once more; from then on both come from the cache.
-  expect(await ask(north.header)).toEqual([2, 'MISS']);
-  expect(await ask(north.header)).toEqual([2, 'HIT']);
-  expect(await ask(south.header)).toEqual([1, 'HIT']);
+  // Then identical requests come from the cache, each scope its own entry.
+  await askUntilHit(north.header, 2);
+  await askUntilHit(south.header, 1);
   // A write (one more North ticket) changes the data version: computed again, fresh.
   await upsertTickets(db, [
     { externalId: `n3-${Math.random()}`, channel: 'EMAIL', status: 'OPEN', teamExternalId: 'north', createdAt: new Date('2026-05-04T12:00:00Z') },
   ]);
   expect(await ask(north.header)).toEqual([3, 'MISS']);
-  expect(await ask(north.header)).toEqual([3, 'HIT']);
+  await askUntilHit(north.header, 3);
   expect(await ask(south.header)).toEqual([1, 'MISS']);
   // Other variables are another entry.
   const other = await client.query(Q, { range: { ...RANGE, to: '2026-05-04T10:00:00Z' } }, north.header);
@@ -78,7 +87,8 @@ describe('response cache', () => {
     await client.query(q, { range: future });
     const again = await client.query(q, { range: future });
     expect(again.extensions?.responseCache).toBe('MISS');
-    await client.query(q, { range: RANGE });
-    expect((await client.query(q, { range: RANGE })).extensions?.responseCache).toBe('HIT');
+    let hit = false;
+    for (let i = 0; i < 25 && !hit; i++) hit = (await client.query(q, { range: RANGE })).extensions?.responseCache === 'HIT';
+    expect(hit).toBe(true);
   });
 });
