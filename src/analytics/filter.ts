@@ -21,6 +21,20 @@ export interface TicketFilterSpec {
   customerIds?: number[] | null;
   tags?: string[] | null;
   createdAt?: TimeRange | null;
+  /** Tickets created on these local weekdays and/or hours (a weekday × hour heatmap cell). */
+  createdLocal?: LocalClockFilter | null;
+  /**
+   * Row ids that already satisfy `createdLocal` (and the rest), for Prisma `where`s, which
+   * cannot compute a local wall-clock field; set by the entity list that needs it.
+   */
+  ticketIds?: number[] | null;
+}
+
+/** Local wall-clock fields of `createdAt` in a zone: ISO weekdays 1-7, hours 0-23. */
+export interface LocalClockFilter {
+  timeZone: string;
+  weekdays?: number[] | null;
+  hours?: number[] | null;
 }
 
 /**
@@ -67,6 +81,13 @@ export function ticketFilterSql(
   if (f.createdAt) {
     parts.push(Prisma.sql`${col('createdAt')} >= ${f.createdAt.from} AND ${col('createdAt')} < ${f.createdAt.to}`);
   }
+  if (f.createdLocal) {
+    // The same expression as the HOUR_OF_DAY and WEEKDAY dimensions, so a heatmap cell
+    // and its drill-through count the same tickets.
+    const local = Prisma.sql`(${col('createdAt')} AT TIME ZONE ${f.createdLocal.timeZone}::text)`;
+    if (has(f.createdLocal.weekdays)) parts.push(Prisma.sql`EXTRACT(ISODOW FROM ${local})::int = ANY(${f.createdLocal.weekdays}::int[])`);
+    if (has(f.createdLocal.hours)) parts.push(Prisma.sql`EXTRACT(HOUR FROM ${local})::int = ANY(${f.createdLocal.hours}::int[])`);
+  }
   if (scope.teamIds !== null) parts.push(Prisma.sql`${col('teamId')} = ANY(${scope.teamIds}::int[])`);
   return parts.length === 0 ? Prisma.sql`TRUE` : Prisma.join(parts, ' AND ');
 }
@@ -84,6 +105,11 @@ export function ticketFilterWhere(spec: TicketFilterSpec | null | undefined, sco
   if (has(f.customerIds)) and.push({ customerId: { in: f.customerIds } });
   if (has(f.tags)) and.push({ tags: { hasSome: f.tags } });
   if (f.createdAt) and.push({ createdAt: { gte: f.createdAt.from, lt: f.createdAt.to } });
+  if (f.createdLocal) {
+    // Prisma cannot express a local wall-clock field: the caller resolves the ids first.
+    if (!f.ticketIds) throw new Error('ticketFilterWhere: createdLocal needs ticketIds resolved by the caller');
+    and.push({ id: { in: f.ticketIds } });
+  }
   if (scope.teamIds !== null) and.push({ teamId: { in: scope.teamIds } });
   return and.length === 0 ? {} : { AND: and };
 }

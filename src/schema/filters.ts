@@ -1,5 +1,5 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import type { TicketFilterSpec, TimeRange } from '../analytics/filter.ts';
+import { ticketFilterSql, type TicketFilterSpec, type TimeRange, type ViewerScope } from '../analytics/filter.ts';
 import { CATEGORY_CLOSURE } from '../analytics/dimensions.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.ts';
@@ -36,7 +36,19 @@ export interface TicketFilterArg {
   customerIds?: (string | number)[] | null;
   tags?: string[] | null;
   createdAt?: DateTimeRangeArg | null;
+  createdLocal?: { timeZone: string; weekdays?: number[] | null; hours?: number[] | null } | null;
 }
+
+/** Local weekdays and hours of creation, as a weekday × hour heatmap cell selects them. */
+export const LocalClockFilterInput = builder.inputType('LocalClockFilter', {
+  description:
+    "Tickets by the local wall clock of their createdAt in a zone (the HOUR_OF_DAY and WEEKDAY dimensions' rule): a heatmap cell's tickets are weekdays: [d], hours: [h].",
+  fields: (t) => ({
+    timeZone: t.field({ type: 'TimeZone', required: true, description: 'IANA zone whose wall clock is read.' }),
+    weekdays: t.intList({ description: 'ISO weekdays 1 (Monday) to 7 (Sunday); absent or empty: any weekday.' }),
+    hours: t.intList({ description: 'Local hours 0 to 23; absent or empty: any hour.' }),
+  }),
+});
 
 /** Filter shared by ticket lists and every analytics query. */
 export const TicketFilterInput = builder.inputType('TicketFilter', {
@@ -58,6 +70,10 @@ export const TicketFilterInput = builder.inputType('TicketFilter', {
     customerIds: t.idList({ description: 'Tickets of any of these customers (Customer ids).' }),
     tags: t.stringList({ description: 'Tickets carrying any of these tags.' }),
     createdAt: t.field({ type: DateTimeRangeInput, description: 'Tickets created in this half-open range.' }),
+    createdLocal: t.field({
+      type: LocalClockFilterInput,
+      description: 'Tickets created on these local weekdays and/or hours (drill-through of a weekday × hour heatmap cell). Served by the raw path, never by rollups.',
+    }),
   }),
 });
 
@@ -165,5 +181,41 @@ export async function resolveTicketFilter(
     categoryIds: decoded.categoryIds,
     customerIds: decoded.customerIds,
     createdAt: filter.createdAt ? parseRange(filter.createdAt, `${argument}.createdAt`) : null,
+    createdLocal: filter.createdLocal ? parseLocalClock(filter.createdLocal, `${argument}.createdLocal`) : null,
   };
+}
+
+function parseLocalClock(
+  value: NonNullable<TicketFilterArg['createdLocal']>,
+  argument: string,
+): NonNullable<TicketFilterSpec['createdLocal']> {
+  const check = (list: number[] | null | undefined, field: string, min: number, max: number) => {
+    const bad = (list ?? []).filter((n) => !Number.isInteger(n) || n < min || n > max);
+    if (bad.length > 0) {
+      throw badInput(`${argument}.${field}: ${bad.slice(0, 5).join(', ')} out of range; use whole numbers from ${min} to ${max}`, { argument: `${argument}.${field}` });
+    }
+    return list && list.length > 0 ? [...new Set(list)] : null;
+  };
+  return { timeZone: value.timeZone, weekdays: check(value.weekdays, 'weekdays', 1, 7), hours: check(value.hours, 'hours', 0, 23) };
+}
+
+/** The most tickets an entity list resolves by a local wall-clock filter before it asks for a narrower one. */
+export const LOCAL_CLOCK_LIST_LIMIT = 10_000;
+
+/**
+ * For entity lists (Prisma `where`s): resolves a `createdLocal` condition to the matching
+ * ticket ids in one SQL statement, since Prisma cannot compute a local wall-clock field.
+ */
+export async function withLocalClockIds(ctx: Context, spec: TicketFilterSpec, scope: ViewerScope): Promise<TicketFilterSpec> {
+  if (!spec.createdLocal) return spec;
+  const rows = await ctx.db.prisma.$queryRaw<{ id: number }[]>(
+    Prisma.sql`SELECT t."id" FROM "Ticket" t WHERE ${ticketFilterSql(spec, scope)} LIMIT ${LOCAL_CLOCK_LIST_LIMIT + 1}`,
+  );
+  if (rows.length > LOCAL_CLOCK_LIST_LIMIT) {
+    throw badInput(
+      `filter.createdLocal matches more than ${LOCAL_CLOCK_LIST_LIMIT} tickets; narrow it with filter.createdAt or other filters`,
+      { argument: 'filter.createdLocal' },
+    );
+  }
+  return { ...spec, ticketIds: rows.map((r) => Number(r.id)) };
 }

@@ -1,6 +1,7 @@
 import { builder } from './builder.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
-import { decodeId, resolveTicketFilter, TicketFilterInput } from './filters.ts';
+import { decodeId, resolveTicketFilter, TicketFilterInput, withLocalClockIds, type TicketFilterArg } from './filters.ts';
+import type { Context } from './context.ts';
 import { ChannelEnum, OrderDirectionEnum, PriorityEnum, TicketEventTypeEnum, TicketStatusEnum } from './enums.ts';
 import { ticketWhere, viewerScope } from './scope.ts';
 import { ticketFilterWhere } from '../analytics/filter.ts';
@@ -106,6 +107,12 @@ export const TicketOrderInput = builder.inputType('TicketOrder', {
   }),
 });
 
+/** The Prisma `where` of a ticket list: filter and viewer scope, local wall-clock conditions resolved in SQL. */
+async function listWhere(ctx: Context, filter: TicketFilterArg | null | undefined): Promise<Prisma.TicketWhereInput> {
+  const scope = viewerScope(ctx);
+  return ticketFilterWhere(await withLocalClockIds(ctx, await resolveTicketFilter(ctx, filter), scope), scope);
+}
+
 builder.queryFields((t) => ({
   tickets: t.prismaConnection({
     type: 'Ticket',
@@ -116,11 +123,10 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: TicketFilterInput, description: 'Which tickets to list.' }),
       orderBy: t.arg({ type: TicketOrderInput, description: 'Sort order (default: createdAt DESC).' }),
     },
-    totalCount: async (_root, args, ctx) =>
-      ctx.db.prisma.ticket.count({ where: ticketFilterWhere(await resolveTicketFilter(ctx, args.filter), viewerScope(ctx)) }),
+    totalCount: async (_root, args, ctx) => ctx.db.prisma.ticket.count({ where: await listWhere(ctx, args.filter) }),
     resolve: async (query, _root, args, ctx) => {
       checkPageArgs(args);
-      const where = ticketFilterWhere(await resolveTicketFilter(ctx, args.filter), viewerScope(ctx));
+      const where = await listWhere(ctx, args.filter);
       const field = args.orderBy?.field ?? 'createdAt';
       const direction = args.orderBy?.direction === 'ASC' ? 'asc' : 'desc';
       const orderBy: Prisma.TicketOrderByWithRelationInput[] = [

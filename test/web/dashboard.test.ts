@@ -166,6 +166,25 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
     expect(await dialog.locator('tbody tr').count()).toBe(busiest.metrics.ticketsCreated);
     await dialog.locator('button.close').click();
 
+    // A heatmap cell drills through too: the busiest weekday × hour cell in Tokyo lists
+    // exactly the tickets the API's breakdown counts in it.
+    const heat = await api<{ breakdown: { key: { weekday: number; hourOfDay: number }; metrics: { ticketsCreated: number } }[] }>(dev,
+      `query ($range: DateTimeRange!) { breakdown(by: [WEEKDAY, HOUR_OF_DAY], range: $range, timeZone: "Asia/Tokyo") { key { weekday hourOfDay } metrics { ticketsCreated } } }`,
+      { range: last28Days('Asia/Tokyo') });
+    const cell = heat.breakdown.reduce((a, b) => (b.metrics.ticketsCreated > a.metrics.ticketsCreated ? b : a));
+    expect(cell.metrics.ticketsCreated).toBeGreaterThan(0);
+    const box = page.locator('[data-panel="heatmap"] .chart.heat');
+    await box.scrollIntoViewIfNeeded();
+    const size = (await box.boundingBox())!;
+    // The heatmap's grid: 40 px left, 12 right, 8 top, 48 bottom; Monday on top.
+    await box.click({
+      position: { x: 40 + ((cell.key.hourOfDay + 0.5) * (size.width - 52)) / 24, y: 8 + ((cell.key.weekday - 0.5) * (size.height - 56)) / 7 },
+    });
+    await expect.poll(() => dialog.getAttribute('data-state')).toBe('ready');
+    expect(await dialog.locator('h2').innerText()).toBe(`Created ${['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][cell.key.weekday - 1]} ${String(cell.key.hourOfDay).padStart(2, '0')}:00`);
+    expect(await dialog.getAttribute('data-total')).toBe(String(cell.metrics.ticketsCreated));
+    await dialog.locator('button.close').click();
+
     // Sorting the team table by a column orders its rows by that column.
     await page.locator('[data-panel="teams"] th[data-sort="solved"]').click();
     const solved = await page.locator('[data-panel="teams"] tbody tr td:nth-child(3)').allInnerTexts();

@@ -407,13 +407,19 @@ const heatmapPanel: Panel = {
     const box = el('div', { class: 'chart heat' });
     body.replaceChildren(box);
     body.dataset.total = String(cells.reduce((sum, c) => sum + c[2], 0));
-    chart(box, {
+    const instance = chart(box, {
       tooltip: { formatter: (p: { value: number[] }) => `${WEEKDAYS[p.value[1]]} ${String(p.value[0]).padStart(2, '0')}:00 — ${p.value[2]} tickets` },
       grid: { left: 40, right: 12, top: 8, bottom: 48 },
       xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h)), splitArea: { show: true }, axisLabel: { fontSize: 10 } },
       yAxis: { type: 'category', data: WEEKDAYS, inverse: true, axisLabel: { fontSize: 10 } },
       visualMap: { min: 0, max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, textStyle: { fontSize: 10 }, inRange: { color: ['#eff6ff', '#1d4ed8'] } },
       series: [{ type: 'heatmap', data: cells, emphasis: { itemStyle: { borderColor: '#111', borderWidth: 1 } } }],
+    });
+    // A cell opens its tickets: the same local wall-clock rule as the breakdown that drew it.
+    instance.on('click', (event) => {
+      const [hour, day] = (event as { value: number[] }).value;
+      void drill(`Created ${WEEKDAYS[day]} ${String(hour).padStart(2, '0')}:00`,
+        withFilter({ createdAt: ranges.current, createdLocal: { timeZone: state.timeZone, weekdays: [day + 1], hours: [hour] } }));
     });
   },
 };

@@ -18,7 +18,7 @@ const join = (parts: readonly Prisma.Sql[], separator: string): Prisma.Sql =>
 export function filterCoveredByRollups(filter: TicketFilterSpec | null | undefined): boolean {
   if (!filter) return true;
   const lists = [filter.channels, filter.priorities, filter.statuses, filter.categoryIds, filter.agentIds, filter.customerIds, filter.tags];
-  return lists.every((list) => !list || list.length === 0) && !filter.createdAt;
+  return lists.every((list) => !list || list.length === 0) && !filter.createdAt && !filter.createdLocal;
 }
 
 /**
