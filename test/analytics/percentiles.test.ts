@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSeries, computeTotals } from '../../src/analytics/engine.ts';
 import { RELATIVE_ERROR } from '../../src/analytics/rollups/definition.ts';
+import { Random } from '../../seeds/random.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 // Duration statistics against an independent implementation, on seeded random data.
@@ -15,16 +16,10 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
+/** A seeded stream in [0, 1): the demo generator's mulberry32, so a run can be replayed. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Random(seed);
+  return () => rng.next();
 }
 
 /** Continuous percentile (linear interpolation between closest ranks), as SQL percentile_cont. */

@@ -16,6 +16,7 @@ import type { FeedbackInput, TicketInput } from '../../src/ingest/types.ts';
 import type { Channel, FeedbackKind, Priority, TicketStatus } from '../../src/generated/prisma/enums.ts';
 import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
 import '../../src/sla/register.ts';
+import { Random } from '../../seeds/random.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 
@@ -33,16 +34,10 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** mulberry32: a small seeded PRNG, so the dataset is the same on every run. */
+/** A seeded stream in [0, 1): the demo generator's mulberry32, so a run can be replayed. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Random(seed);
+  return () => rng.next();
 }
 
 const HOUR = 3_600_000;
