@@ -3,9 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { parseDatabaseUrl } from '../config.ts';
-import { openDatabase, type Database } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
+import type { Database } from '../db/client.ts';
 import { RejectsFile } from './importers/files.ts';
 import { Channel, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { freshdeskExportSource, freshdeskJsonSource } from './importers/freshdesk.ts';
@@ -14,6 +12,7 @@ import { importSource, type ImportSummary } from './importers/pipeline.ts';
 import { checkZone, slug, type ImportSource, type ValueOverrides, type VendorOptions } from './importers/record.ts';
 import { zendeskCsvSource, zendeskJsonSource } from './importers/zendesk.ts';
 import { MAX_BATCH_ROWS } from './validate.ts';
+import { runDatabaseCommand } from './command.ts';
 // Entry point: written tickets get their SLA fields recomputed, as through the API.
 import '../sla/register.ts';
 import '../analytics/register.ts';
@@ -348,24 +347,9 @@ export async function runImport(options: ImportArgs, db: Database, output: CliOu
 }
 
 async function main(): Promise<void> {
-  let db: Database | undefined;
-  try {
-    const args = parseImportArgs(process.argv.slice(2));
-    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 2 });
-    await migrate(db.driver);
+  await runDatabaseCommand('import', USAGE, (error) => error instanceof UsageError, () => parseImportArgs(process.argv.slice(2)), async (args, db) => {
     await runImport(args, db, { out: (line) => console.log(line), progress: process.stderr });
-  } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.message) console.error(`import: ${error.message}`);
-      console.error(USAGE);
-      process.exitCode = 2;
-    } else {
-      console.error(`import failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    }
-  } finally {
-    await db?.close();
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,12 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadSyncSettings, parseDatabaseUrl } from '../config.ts';
-import { openDatabase, type Database } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
+import { loadSyncSettings } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { checkCredentials, connectorFor, type Credentials } from './sources/index.ts';
 import { cliConnection, type ConnectionRow } from './sync/connections.ts';
 import { runSync, type SyncSummary } from './sync/runner.ts';
 import { runStoredConnection } from './sync/stored.ts';
+import { runDatabaseCommand } from './command.ts';
 // Entry point: written tickets get their SLA fields recomputed, as through the API.
 import '../sla/register.ts';
 
@@ -112,28 +112,13 @@ export async function runSyncCommand(args: SyncArgs, db: Database, progress: (li
 }
 
 async function main(): Promise<void> {
-  let db: Database | undefined;
-  try {
-    const args = parseSyncArgs(process.argv.slice(2));
-    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 2 });
-    await migrate(db.driver);
+  await runDatabaseCommand('sync', USAGE, (error) => error instanceof SyncUsageError, () => parseSyncArgs(process.argv.slice(2)), async (args, db) => {
     const summary = await runSyncCommand(args, db, (line) => console.error(line));
     console.log(
       `synced ${summary.tickets} tickets in ${summary.pages} pages: created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, ` +
         `rejected ${summary.rejected}, deleted ${summary.deleted} (${summary.removed} removed), ${summary.eventsAdded} history events added, ${summary.seconds.toFixed(1)} s`,
     );
-  } catch (error) {
-    if (error instanceof SyncUsageError) {
-      if (error.message) console.error(`sync: ${error.message}`);
-      console.error(USAGE);
-      process.exitCode = 2;
-    } else {
-      console.error(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    }
-  } finally {
-    await db?.close();
-  }
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
