@@ -15,7 +15,6 @@ import { inRolledBackTransaction, upsertAgents, upsertFeedback, upsertTeams, ups
 import type { FeedbackInput, TicketInput } from '../../src/ingest/types.ts';
 import type { Channel, FeedbackKind, Priority, TicketStatus } from '../../src/generated/prisma/enums.ts';
 import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
-import '../../src/sla/register.ts';
 import { Random } from '../../seeds/random.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient } from '../helpers/graphql.ts';
