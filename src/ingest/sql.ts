@@ -16,8 +16,8 @@ export interface UpsertedRow {
   id: number;
   externalId: string;
   outcome: 'created' | 'updated' | 'unchanged';
-  /** The DerivedColumns.reported values of a written row. */
-  derived?: Record<string, unknown>;
+  /** The row's DerivedColumns.flag was true. */
+  flagged?: boolean;
 }
 
 const q = (name: string): string => `"${name}"`;
@@ -31,18 +31,22 @@ export function recordset(param: number, alias: string, columns: readonly Column
  * Columns a table computes from the rows being written (a ticket's SLA values and
  * event-derived facts), stored by the same statement that writes the row, so a new row
  * is written once. They are computed only for the rows that are new or differ from the
- * stored ones (CTE `changed`: the batch's rows, as `x` gives them) and never make an
- * otherwise equal row count as changed.
+ * stored ones and never make an otherwise equal row count as changed.
  */
 export interface DerivedColumns {
   /** Fields of each record that are read by `ctes` but not stored. */
   inputs: readonly ColumnSpec[];
-  /** CTEs (each `name AS (…)`, comma-separated) that read `changed` and end with `d`: one row per changed row, keyed by "externalId". */
+  /**
+   * CTEs (each `name AS (…)`, comma-separated) that read `changed` (the batch's rows that
+   * are new or differ, as `x` gives them, with `cur_id`: the stored row's id, null when
+   * new) and end with `d`: every column of `changed` plus the derived ones, one row
+   * per changed row. (`d` carries the rows on, so the writes need no join to it.)
+   */
   ctes: string;
   /** Columns of `d` stored with the row, named as in the table. */
   stored: readonly string[];
-  /** Columns of `d` reported back per written row (in UpsertedRow.derived). */
-  reported: readonly string[];
+  /** A boolean column of `d`: the written rows where it is true are reported (UpsertedRow.flagged). */
+  flag?: string;
 }
 
 /**
@@ -60,46 +64,60 @@ export function upsertStatement(table: string, columns: readonly ColumnSpec[], d
   const names = columns.map((c) => q(c.name));
   const derivedNames = (derived?.stored ?? []).map(q);
   const current = (alias: string) => `(${names.map((n) => `${alias}.${n}`).join(', ')})`;
-  const assign = (from: string, derivedFrom: string) =>
-    [...names.map((n) => `${n} = ${from}.${n}`), ...derivedNames.map((n) => `${n} = ${derivedFrom}.${n}`), `"updatedAt" = CURRENT_TIMESTAMP`].join(', ');
-  // Without derived columns the rows are read straight from x; with them, only the
-  // changed rows are, joined to their derived values.
-  const source = derived ? `changed AS x JOIN d ON d."externalId" = x."externalId"` : 'x';
-  const prelude = derived
-    ? `changed AS (
-  SELECT x.* FROM x LEFT JOIN ${t} AS cur ON cur."externalId" = x."externalId"
-  WHERE cur.id IS NULL OR ${current('cur')} IS DISTINCT FROM ${current('x')}
-),
-${derived.ctes},
-`
-    : '';
-  const reported = (derived?.reported ?? []).map(q);
-  const report = (alias: string) => (reported.length ? `, jsonb_build_object(${reported.map((n) => `'${n.slice(1, -1)}', ${alias}.${n}`).join(', ')})::text AS derived` : '');
-  const nothing = reported.length ? ', NULL::text AS derived' : '';
-  // The batch's order numbers the rows (`ord`), so new rows get ids in input order
-  // even when a join to the derived values reorders them.
-  const input = derived
-    ? `ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${[...all, ...derived.inputs].map((c) => `${q(c.name)} ${c.type}`).join(', ')})) WITH ORDINALITY AS r(${[...all, ...derived.inputs].map((c) => q(c.name)).join(', ')}, ord)`
-    : recordset(1, 'r', all);
-  return `WITH x AS (SELECT * FROM ${input}),
-${prelude}upd AS (
-  UPDATE ${t} AS t SET ${assign('x', 'd')}
-  FROM ${source}
+  const assign = (from: string) =>
+    [...names, ...derivedNames].map((n) => `${n} = ${from}.${n}`).concat(`"updatedAt" = CURRENT_TIMESTAMP`).join(', ');
+  const unchanged = `SELECT t.id, t."externalId", 'unchanged' FROM ${t} AS t JOIN x ON t."externalId" = x."externalId"
+  WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = t.id)`;
+  if (!derived) {
+    return `WITH x AS (SELECT * FROM ${recordset(1, 'r', all)}),
+upd AS (
+  UPDATE ${t} AS t SET ${assign('x')}
+  FROM x
   WHERE t."externalId" = x."externalId" AND ${current('t')} IS DISTINCT FROM ${current('x')}
   RETURNING t.id, t."externalId"
 ),
 ins AS (
-  INSERT INTO ${t} (${[...all.map((c) => q(c.name)), ...derivedNames].join(', ')})
-  SELECT ${[...all.map((c) => `x.${q(c.name)}`), ...derivedNames.map((n) => `d.${n}`)].join(', ')} FROM ${source}
-  WHERE NOT EXISTS (SELECT 1 FROM ${t} AS t WHERE t."externalId" = x."externalId")${derived ? '\n  ORDER BY x.ord' : ''}
-  ON CONFLICT ("externalId") DO UPDATE SET ${assign('EXCLUDED', 'EXCLUDED')}
+  INSERT INTO ${t} (${all.map((c) => q(c.name)).join(', ')})
+  SELECT ${all.map((c) => `x.${q(c.name)}`).join(', ')} FROM x
+  WHERE NOT EXISTS (SELECT 1 FROM ${t} AS t WHERE t."externalId" = x."externalId")
+  ON CONFLICT ("externalId") DO UPDATE SET ${assign('EXCLUDED')}
   WHERE ${current(t)} IS DISTINCT FROM ${current('EXCLUDED')}
   RETURNING id, "externalId", (xmax = 0) AS inserted
 )
-SELECT ins.id, ins."externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome${report('d')} FROM ins${derived ? ' LEFT JOIN d ON d."externalId" = ins."externalId"' : ''}
-UNION ALL SELECT upd.id, upd."externalId", 'updated'${report('d')} FROM upd${derived ? ' LEFT JOIN d ON d."externalId" = upd."externalId"' : ''}
-UNION ALL SELECT t.id, t."externalId", 'unchanged'${nothing} FROM ${t} AS t JOIN x ON t."externalId" = x."externalId"
-  WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = t.id)`;
+SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
+UNION ALL SELECT id, "externalId", 'updated' FROM upd
+UNION ALL ${unchanged}`;
+  }
+  const inputs = [...all, ...derived.inputs];
+  // The batch's order numbers the rows (ord), so new rows get ids in input order.
+  return `WITH x AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${inputs.map((c) => `${q(c.name)} ${c.type}`).join(', ')}))
+    WITH ORDINALITY AS r(${inputs.map((c) => q(c.name)).join(', ')}, ord)
+),
+changed AS (
+  SELECT x.*, cur.id AS cur_id FROM x LEFT JOIN ${t} AS cur ON cur."externalId" = x."externalId"
+  WHERE cur.id IS NULL OR ${current('cur')} IS DISTINCT FROM ${current('x')}
+),
+${derived.ctes},
+upd AS (
+  UPDATE ${t} AS t SET ${assign('x')}
+  FROM d AS x
+  WHERE t.id = x.cur_id AND ${current('t')} IS DISTINCT FROM ${current('x')}
+  RETURNING t.id, t."externalId"
+),
+ins AS (
+  INSERT INTO ${t} (${[...all.map((c) => q(c.name)), ...derivedNames].join(', ')})
+  SELECT ${[...all.map((c) => q(c.name)), ...derivedNames].map((n) => `x.${n}`).join(', ')} FROM d AS x
+  WHERE x.cur_id IS NULL
+  ORDER BY x.ord
+  ON CONFLICT ("externalId") DO UPDATE SET ${assign('EXCLUDED')}
+  WHERE ${current(t)} IS DISTINCT FROM ${current('EXCLUDED')}
+  RETURNING id, "externalId", (xmax = 0) AS inserted
+)
+SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
+UNION ALL SELECT id, "externalId", 'updated' FROM upd
+UNION ALL ${unchanged}${derived.flag ? `
+UNION ALL SELECT NULL::int, d."externalId", 'flagged' FROM d WHERE d.${q(derived.flag)}` : ''}`;
 }
 
 /** Runs an upsert statement for the given records (objects keyed by column name). */
@@ -111,19 +129,19 @@ export async function upsertRows(
   derived?: { columns: DerivedColumns; params: unknown[] },
 ): Promise<UpsertedRow[]> {
   if (records.length === 0) return [];
-  const rows = await tx.query<{ id: number; externalId: string; outcome: UpsertedRow['outcome']; derived?: string | null }>(
+  const rows = await tx.query<{ id: number; externalId: string; outcome: UpsertedRow['outcome'] | 'flagged' }>(
     upsertStatement(table, columns, derived?.columns),
     [JSON.stringify(records), ...(derived?.params ?? [])],
   );
-  const result: UpsertedRow[] = rows.map((row) => ({
-    id: Number(row.id),
-    externalId: row.externalId,
-    outcome: row.outcome,
-    ...(row.derived ? { derived: JSON.parse(row.derived) as Record<string, unknown> } : {}),
-  }));
+  const flagged = new Set(rows.filter((row) => row.outcome === 'flagged').map((row) => row.externalId));
+  const result: UpsertedRow[] = [];
+  for (const row of rows) {
+    if (row.outcome === 'flagged') continue;
+    result.push({ id: Number(row.id), externalId: row.externalId, outcome: row.outcome, ...(flagged.has(row.externalId) ? { flagged: true } : {}) });
+  }
   if (result.length < records.length) result.push(...(await concurrentlyInserted(tx, table, records, result)));
   if (derived) {
-    // The joins to the derived values do not keep the batch's order; callers get it back.
+    // The derived path's joins do not keep the batch's order; callers get it back.
     const position = new Map(records.map((record, index) => [String(record.externalId), index]));
     result.sort((a, b) => (position.get(a.externalId) ?? 0) - (position.get(b.externalId) ?? 0));
   }

@@ -452,19 +452,19 @@ const TICKET_DERIVED: DerivedColumns = {
     SELECT g.* FROM ${recordset(2, 'g', EVENT_INPUT_COLUMNS)}
     UNION ALL
     SELECT c."externalId", e.seq, e.type, e."occurredAt", e.public, e."agentId", e.status
-      FROM changed c JOIN "Ticket" cur ON cur."externalId" = c."externalId" JOIN "TicketEvent" e ON e."ticketId" = cur.id
+      FROM changed c JOIN "TicketEvent" e ON e."ticketId" = c.cur_id
      WHERE NOT c."hasEvents"
   ),
   scoped AS (SELECT c."externalId" AS id, c."createdAt", c."solvedAt", c."firstResponseAt", c."assigneeId" FROM changed c),
   ${eventFactsCtes('evsrc')},
   d AS (
-    SELECT s.id AS "externalId", s.pid AS "slaPolicyId", s.fr_due AS "firstResponseDueAt", s.fr_status AS "firstResponseSlaStatus",
+    SELECT c.*, s.pid AS "slaPolicyId", s.fr_due AS "firstResponseDueAt", s.fr_status AS "firstResponseSlaStatus",
            s.res_due AS "resolutionDueAt", s.res_status AS "resolutionSlaStatus", s.fr_secs AS "firstResponseBusinessSeconds",
            s.res_secs AS "resolutionBusinessSeconds", CURRENT_TIMESTAMP AS "slaComputedAt",
            f.first_responder AS "firstResponderId", f.solved_by AS "solvedById", f.first_solved AS "firstSolvedAt",
            f.first_reopen AS "firstReopenedAt", f.reopen_reply AS "reopenReplyAt", f.wait AS "requesterWaitSeconds",
            f.hold AS "onHoldSeconds", CURRENT_TIMESTAMP AS "eventFactsAt", s.needs_js AS "needsJs"
-      FROM sla s JOIN facts f ON f.id = s.id
+      FROM changed c JOIN sla s ON s.id = c."externalId" JOIN facts f ON f.id = c."externalId"
   )`,
   stored: [
     'slaPolicyId',
@@ -484,7 +484,7 @@ const TICKET_DERIVED: DerivedColumns = {
     'onHoldSeconds',
     'eventFactsAt',
   ],
-  reported: ['needsJs'],
+  flag: 'needsJs',
 };
 
 /** The earliest creation and the latest timestamp of some ticket records. */
@@ -560,7 +560,7 @@ export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[]
   });
   await recomputeBeyondIntervals(
     tx,
-    written.filter((w) => w.derived?.needsJs === true).map((w) => w.id),
+    written.filter((w) => w.flagged).map((w) => w.id),
     null,
   );
 
