@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { rebuildRollupRange, withRollupsOff } from '../analytics/rollups/maintain.ts';
 import type { Priority } from '../generated/prisma/enums.ts';
 import { openIntervals, type BusinessCalendarSpec, type Holiday, type OpenInterval } from './business-hours.ts';
 import { computeTicketSla, type TicketSlaValues } from './ticket-sla.ts';
@@ -375,18 +376,52 @@ export interface RecomputeOptions {
   now?: Date;
 }
 
-/**
- * Recomputes the SLA columns of the tickets in scope inside the caller's transaction:
- * extends calendar intervals if the tickets fall outside them, then one set-based UPDATE.
- */
-export async function recomputeTickets(runner: SqlRunner, scope: RecomputeScope, options: RecomputeOptions = {}): Promise<RecomputeResult> {
-  if (scope.kind === 'ids' && scope.ids.length === 0) return { recomputed: 0, changed: 0 };
-  await ensureCoverage(runner, scope.kind === 'ids' ? scope.ids : null);
+/** The earliest and latest instant any rollup contribution of the tickets in scope can be placed at. */
+async function rollupSpan(runner: SqlRunner, scope: RecomputeScope): Promise<{ lo: Date | null; hi: Date | null }> {
+  const params: unknown[] = [];
+  const where = scopeSql(scope, params);
+  // SLA columns feed the rollups at the first response, the solve and the SLA decisions
+  // (the least of fulfilment and deadline): all between these bounds.
+  const [row] = await runner.query<{ lo: unknown; hi: unknown }>(
+    `SELECT LEAST(min(t."firstResponseAt"), min(t."solvedAt"), min(t."firstResponseDueAt"), min(t."resolutionDueAt")) AS lo,
+            GREATEST(max(t."firstResponseAt"), max(t."solvedAt"), max(t."firstResponseDueAt"), max(t."resolutionDueAt")) AS hi
+       FROM "Ticket" t WHERE ${where}`,
+    params,
+  );
+  return { lo: toDate(row?.lo), hi: toDate(row?.hi) };
+}
+
+/** The recompute statement and the JS fallback for deadlines beyond the intervals. */
+async function recomputeInScope(runner: SqlRunner, scope: RecomputeScope, options: RecomputeOptions): Promise<RecomputeResult> {
   const { sql, params } = recomputeSql(scope, options.now ?? null);
   const [row] = await runner.query<{ scoped: unknown; changed: unknown; fallback: unknown }>(sql, params);
   const fallback = (Array.isArray(row.fallback) ? row.fallback : json<unknown[]>(String(row.fallback).replace(/^\{(.*)\}$/, '[$1]'))).map(toNumber);
   await recomputeBeyondIntervals(runner, fallback, options.now ?? null);
   return { recomputed: toNumber(row.scoped), changed: toNumber(row.changed) };
+}
+
+/**
+ * Recomputes the SLA columns of the tickets in scope inside the caller's transaction:
+ * extends calendar intervals if the tickets fall outside them, then one set-based UPDATE.
+ * A recompute of every ticket a calendar or policy covers (or of all) changes too many
+ * rows for the rollup triggers' hour-by-hour rebuild: it runs with them off and rebuilds
+ * the rollups of the hours its tickets span, before and after, in one grouped pass.
+ */
+export async function recomputeTickets(runner: SqlRunner, scope: RecomputeScope, options: RecomputeOptions = {}): Promise<RecomputeResult> {
+  if (scope.kind === 'ids' && scope.ids.length === 0) return { recomputed: 0, changed: 0 };
+  await ensureCoverage(runner, scope.kind === 'ids' ? scope.ids : null);
+  if (scope.kind === 'ids') return recomputeInScope(runner, scope, options);
+  const before = await rollupSpan(runner, scope);
+  const result = await withRollupsOff(
+    runner,
+    () => recomputeInScope(runner, scope, options),
+    async ({ changed }) => {
+      const after = await rollupSpan(runner, scope);
+      const bounds = [before.lo, before.hi, after.lo, after.hi].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      if (changed > 0 && bounds.length > 0) await rebuildRollupRange(runner, new Date(Math.min(...bounds)), new Date(Math.max(...bounds)));
+    },
+  );
+  return result;
 }
 
 /**

@@ -25,18 +25,20 @@ export async function rebuildRollupRange(tx: Pick<IngestTx, 'query'>, from: Date
 }
 
 /**
- * Runs `work` with rollup maintenance off, then turns it back on, in the caller's
- * transaction: for a statement that changes so many tickets that the triggers'
- * hour-by-hour rebuild would cost more than one grouped rebuild of the range afterwards.
- * The caller rebuilds what `work` touched before anything reads the rollups.
+ * Runs `work` with rollup maintenance off in the caller's transaction, for a statement
+ * that changes so many tickets that the triggers' hour-by-hour rebuild would cost more
+ * than one grouped rebuild afterwards: `rebuild` (say rebuildRollupRange) runs
+ * with work's result before anything reads the rollups. When maintenance was off
+ * already (a bulk load that rebuilds everything at its end), runs `work` alone.
  */
-export async function withRollupsOff<T>(tx: Pick<IngestTx, 'query'>, work: () => Promise<T>): Promise<T> {
+export async function withRollupsOff<T>(tx: Pick<IngestTx, 'query'>, work: () => Promise<T>, rebuild: (result: T) => Promise<void>): Promise<T> {
+  const [state] = await tx.query<{ on: boolean }>(`SELECT supportgraph_rollups_on() AS on`);
+  if (!state?.on) return work();
   await rollupsOffForTransaction(tx);
-  try {
-    return await work();
-  } finally {
-    await tx.query(`SET LOCAL supportgraph.rollups = 'on'`);
-  }
+  const result = await work();
+  await tx.query(`SET LOCAL supportgraph.rollups = 'on'`);
+  await rebuild(result);
+  return result;
 }
 
 /**
