@@ -89,6 +89,11 @@ export function runInRequest<T>(context: RequestSqlContext, work: () => T): T {
   return storage.run(context, work);
 }
 
+/** Runs `work` as background work, outside whatever request is current (not counted, no timeout). */
+export function outsideRequest<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
 /** The request the current code serves, if any. */
 export function currentRequestSql(): RequestSqlContext | undefined {
   return storage.getStore();
