@@ -67,6 +67,8 @@ const FULL_BUILD = [
             WHERE t."solvedAt" IS NOT NULL) s
     WHERE v IS NOT NULL
     GROUP BY 1, 2, 3, 4`,
+  // Daily and weekly spans from the hourly rows just written (migration 0011).
+  `SELECT supportgraph_span_rebuild_all()`,
 ];
 
 /**
