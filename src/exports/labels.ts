@@ -128,18 +128,20 @@ function sentence(text: string): string {
 }
 
 /**
- * Object fields that add nothing to a header: a Relay edge's `node`, a breakdown's `key`,
- * and any field returning Metrics (its metric says what it is). An alias still shows.
+ * Object fields that add nothing to a header: a Relay edge's `node`, a group's `key`
+ * (breakdown, forecast), and any field returning Metrics (its metric says what it is).
+ * An alias still shows.
  */
 function transparent(segment: FieldSegment): boolean {
   if (segment.key !== segment.field) return false;
-  return segment.field === 'node' || (segment.parentType === 'MetricsGroup' && segment.field === 'key') || segment.type === 'Metrics';
+  return segment.field === 'node' || segment.field === 'key' || segment.type === 'Metrics';
 }
 
 /** Declared labels for object fields whose name reads wrong in a header. */
 const SEGMENT_LABELS: Record<string, string> = {
   'MetricsGroup.buckets': 'bucket',
-  'ForecastGroup.buckets': 'bucket',
+  'ForecastSeries.buckets': 'bucket',
+  'TargetAttainment.buckets': 'bucket',
 };
 
 function segmentLabel(segment: FieldSegment, isLeaf: boolean): string {
