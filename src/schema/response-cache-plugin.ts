@@ -3,6 +3,7 @@ import { Kind, print, type DefinitionNode, type ExecutionResult, type OperationD
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { Database } from '../db/client.ts';
+import { dataVersion } from '../db/data-version.ts';
 import type { Logger } from '../logger.ts';
 import type { AnalyticsPathReport } from '../analytics/rollups/report.ts';
 import type { Context } from './context.ts';
@@ -55,6 +56,7 @@ export class RedisResponseCache implements ResponseCacheStore {
   }
 
   private name(version: string, key: string): string {
+    // The version is `<database epoch>:<counter>`: servers of different databases share one Redis safely.
     return `sg:rc:${createHash('sha256').update(version).digest('hex').slice(0, 24)}:${key}`;
   }
 
@@ -80,49 +82,13 @@ export class RedisResponseCache implements ResponseCacheStore {
   }
 }
 
-/**
- * The database's data version: its current snapshot (`xmin:xmax:in-progress xids`).
- * Only writing transactions get transaction ids, so it changes when any write starts
- * or commits — ingestion, sync, SLA recompute, a calendar change, a manual UPDATE, in
- * any process — and never for reads. Read from the database the analytics read.
- */
-export async function dataVersion(db: Pick<Database, 'prisma'>): Promise<string> {
-  let identity = identities.get(db);
-  if (!identity) {
-    identity = databaseIdentity(db);
-    identities.set(db, identity);
-  }
-  const rows = await db.prisma.$queryRawUnsafe<{ v: string }[]>('SELECT pg_current_snapshot()::text AS v');
-  return `${await identity}/${rows[0].v}`;
-}
-
-const identities = new WeakMap<object, Promise<string>>();
-
-/**
- * Which database a snapshot belongs to (two databases can have equal snapshots, and
- * a Redis cache may be shared): the cluster's system identifier and the database name.
- */
-async function databaseIdentity(db: Pick<Database, 'prisma'>): Promise<string> {
-  try {
-    const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database() AS id`,
-    );
-    return row.id;
-  } catch {
-    // pg_control_system is not granted to every role: the server's address names it then.
-    const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT COALESCE(host(inet_server_addr()), 'local') || ':' || COALESCE(inet_server_port()::text, '') || '/' || current_database() AS id`,
-    );
-    return row.id;
-  }
-}
-
 /** Root fields whose answers are cached: the KPI queries, which are expensive and read-only. */
 export const CACHED_ROOT_FIELDS = new Set(['metrics', 'timeSeries', 'breakdown']);
 
 /** Options of the response cache. */
 export interface ResponseCacheOptions {
-  db: Pick<Database, 'prisma'>;
+  /** Where the answers are read from, and so the data version (src/db/data-version.ts). */
+  db: Pick<Database, 'driver'>;
   store: ResponseCacheStore;
 }
 
