@@ -14,11 +14,12 @@ import { upsertTicketsIn } from '../src/ingest/upsert.ts';
 // `npm run bench` (BENCH_INGEST_ROWS tickets, default 100,000) and runnable alone:
 //   npx tsx bench/ingest.ts [--rows 100000] [--url postgresql://postgres@127.0.0.1:5432/test]
 // Creates a scratch database on that server, then measures
-//   1. the engine alone: upsertTickets in batches of 1000 (no file, no hooks),
+//   1. the engine alone: upsertTickets in batches of 1000 (no file; SLA columns, facts
+//      and rollups maintained, as on the GraphQL mutation path),
 //   2. `npm run import`'s path for a generic CSV (mapping file) and for Zendesk NDJSON
 //      pages with side-loads: streamed, converted, the agents / teams / customers they
-//      name created, tickets and CSAT written, the tickets-written hooks the CLI
-//      registers (SLA, derived ticket facts) run per batch; each file imported twice
+//      name created, tickets (with their SLA columns and derived facts) and CSAT
+//      written; each file imported twice
 //      (new rows, then all unchanged).
 // The scratch database is dropped at the end.
 
@@ -121,7 +122,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
         }
       });
     }
-    // 2. The CLI's path (importing cli.ts registers the hooks, as `npm run import` does).
+    // 2. The CLI's path.
     const csv = join(dir, 'bench.csv');
     await writeLines(
       csv,

@@ -5,7 +5,8 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
 import { readDatabase, type Database } from './db/client.ts';
 import { readMigrations } from './db/migrate.ts';
-import { isStatementCancellation } from './db/request-context.ts';
+import { isStatementCancellation, type RequestBudget } from './db/request-context.ts';
+import { MAX_STATEMENTS_PER_REQUEST } from './limits.ts';
 import { databaseUnavailable, userError } from './errors.ts';
 import { isConnectionFailure } from './db/failures.ts';
 import type { Logger } from './logger.ts';
@@ -60,6 +61,11 @@ export interface ServerOptions {
   responseCache?: boolean;
   /** A response cache store to use instead of creating one from config.redisUrl. */
   responseCacheStore?: ResponseCacheStore;
+  /**
+   * The budget of one /graphql request as a whole (default: MAX_STATEMENTS_PER_REQUEST
+   * statements, and config.queryTimeoutMs for all of its SQL together).
+   */
+  requestBudget?: Partial<RequestBudget>;
 }
 
 /** How long `/health` and `/ready` wait for the database before answering 503. */
@@ -165,7 +171,7 @@ function maskForRequest(error: unknown, message: string, production: boolean, ti
       gone
         ? 'the request was cancelled because the client went away'
         : record?.sql.budgetExceeded === 'deadline'
-          ? `the request ran longer than ${timeoutMs} ms in total and was cancelled; narrow the range or filter, ask for fewer fields, or split it`
+          ? `the request ran longer than ${record.sql.deadlineMs ?? timeoutMs} ms in total and was cancelled; narrow the range or filter, ask for fewer fields, or split it`
           : `the query ran longer than ${timeoutMs} ms and was cancelled; narrow the range or filter, or ask for fewer fields`,
       { timeoutMs, requestId },
     );
@@ -266,7 +272,12 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     plugins: [
       // Order matters: the lifecycle wraps everything; routes and limits answer before
       // authentication; the access policy runs before any cost or page-size check.
-      useRequestLifecycle({ logger: options.logger, statementTimeoutMs: config.queryTimeoutMs, production }),
+      useRequestLifecycle({
+        logger: options.logger,
+        statementTimeoutMs: config.queryTimeoutMs,
+        production,
+        budget: { maxStatements: MAX_STATEMENTS_PER_REQUEST, deadlineMs: config.queryTimeoutMs, ...options.requestBudget },
+      }),
       useBodyLimit(),
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {

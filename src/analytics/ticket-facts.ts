@@ -13,7 +13,13 @@ export type FactsScope = 'all' | readonly number[];
 const WAITING = `('NEW', 'OPEN', 'ON_HOLD')`;
 
 /**
- * One UPDATE that derives, from each ticket's events, the columns the KPI engine reads:
+ * The CTEs (to follow `WITH scoped AS (…), `) that derive, from each ticket's events,
+ * the columns the KPI engine reads, as CTE `facts` (id, first_responder, solved_by,
+ * first_solved, first_reopen, reopen_reply, wait, hold), one row per `scoped` ticket.
+ * `scoped` gives id (any type), "createdAt", "solvedAt", "firstResponseAt" and
+ * "assigneeId"; `events` is a relation of their events keyed by "ticketId" = that id,
+ * with seq, type, "occurredAt", public, "agentId" and status ("TicketEvent" itself, or a
+ * batch's events before they are stored). The facts:
  * - `firstResponderId`: author of the first public AGENT_REPLY (the current assignee
  *   when the ticket has a first response but no reply events);
  * - `solvedById`: assignee at the latest solve, from the last ASSIGNMENT event at or
@@ -28,26 +34,17 @@ const WAITING = `('NEW', 'OPEN', 'ON_HOLD')`;
  *   unsolved or without events.
  * Events at one instant are ordered by their position (`seq`).
  */
-export function deriveFactsSql(scope: FactsScope): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  let where = 'TRUE';
-  if (scope !== 'all') {
-    params.push([...scope]);
-    where = `t.id = ANY($1::int[])`;
-  }
-  const sql = `WITH scoped AS (
-    SELECT t.id, t."createdAt", t."solvedAt", t."firstResponseAt", t."assigneeId" FROM "Ticket" t WHERE ${where}
-  ),
-  ev AS (
+export function eventFactsCtes(events: string): string {
+  return `ev AS (
     -- Every event of the scoped tickets with the ticket's first reopen beside it. Joins
     -- by hash, not per-ticket lookups: the seed runs this while indexes are dropped.
     SELECT e.*, s."solvedAt" AS solved_at,
            min(e."occurredAt") FILTER (WHERE e.type = 'REOPEN') OVER (PARTITION BY e."ticketId") AS first_reopen
-      FROM scoped s JOIN "TicketEvent" e ON e."ticketId" = s.id
+      FROM scoped s JOIN ${events} e ON e."ticketId" = s.id
   ),
   agg AS (
     SELECT s.id,
-           count(e.id) AS events,
+           count(e."ticketId") AS events,
            (array_agg(e."agentId" ORDER BY e."occurredAt", e.seq) FILTER (WHERE e.type = 'AGENT_REPLY' AND e.public))[1] AS first_replier,
            bool_or(e.type = 'AGENT_REPLY' AND e.public) AS has_reply,
            bool_or(e.type = 'ASSIGNMENT') AS has_assignment,
@@ -100,7 +97,21 @@ export function deriveFactsSql(scope: FactsScope): { sql: string; params: unknow
            CASE WHEN s."solvedAt" IS NULL THEN NULL ELSE COALESCE(w.wait, CASE WHEN a.events > 0 THEN 0 END) END AS wait,
            CASE WHEN s."solvedAt" IS NULL THEN NULL ELSE COALESCE(w.hold, CASE WHEN a.events > 0 THEN 0 END) END AS hold
       FROM scoped s JOIN agg a ON a.id = s.id LEFT JOIN waits w ON w.id = s.id
-  )
+  )`;
+}
+
+/** One UPDATE that derives the event facts (see eventFactsCtes) of the tickets in scope from their stored events. */
+export function deriveFactsSql(scope: FactsScope): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let where = 'TRUE';
+  if (scope !== 'all') {
+    params.push([...scope]);
+    where = `t.id = ANY($1::int[])`;
+  }
+  const sql = `WITH scoped AS (
+    SELECT t.id, t."createdAt", t."solvedAt", t."firstResponseAt", t."assigneeId" FROM "Ticket" t WHERE ${where}
+  ),
+  ${eventFactsCtes('"TicketEvent"')}
   UPDATE "Ticket" t
      SET "firstResponderId" = f.first_responder,
          "solvedById" = f.solved_by,
@@ -120,7 +131,8 @@ export function deriveFactsSql(scope: FactsScope): { sql: string; params: unknow
 
 /**
  * Derives the event facts (see deriveFactsSql) of the tickets in scope, in the caller's
- * transaction. Ingestion runs it for every written ticket; the seed for all.
+ * transaction. Ingestion derives them in the statement that writes a ticket
+ * (eventFactsCtes) and runs this when only a ticket's events changed; the seed for all.
  */
 export async function deriveTicketFacts(runner: FactsRunner, scope: FactsScope): Promise<void> {
   if (scope !== 'all' && scope.length === 0) return;

@@ -1,10 +1,10 @@
 import { GraphQLError, getOperationAST, visit, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
-import { newRequestSqlContext, runInRequest } from '../db/request-context.ts';
+import { newRequestSqlContext, runInRequest, type RequestBudget } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
-import { MAX_STATEMENTS_PER_REQUEST, unstorableText } from '../limits.ts';
+import { unstorableText } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 import { documentMemo } from '../schema/document-memo.ts';
@@ -54,6 +54,8 @@ export interface LifecycleOptions {
   logger?: Logger;
   statementTimeoutMs: number;
   production: boolean;
+  /** The budget of one /graphql request: statements, and milliseconds until its SQL is cancelled. */
+  budget: RequestBudget;
 }
 
 /**
@@ -74,7 +76,7 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
           sql: newRequestSqlContext(
             options.statementTimeoutMs,
             request.signal ?? null,
-            url.pathname === '/graphql' ? { maxStatements: MAX_STATEMENTS_PER_REQUEST, deadlineMs: options.statementTimeoutMs } : null,
+            url.pathname === '/graphql' ? options.budget : null,
           ),
           auth: null,
           operationName: null,

@@ -23,6 +23,8 @@ export interface RequestSqlContext {
   cancelRunning: (() => Promise<void>) | null;
   /** Most statements the whole request may run (null: no cap, e.g. streamed exports). */
   maxStatements: number | null;
+  /** Milliseconds the whole request's SQL may take (null: no deadline beyond each statement's timeout). */
+  deadlineMs: number | null;
   /** Statements started so far (the cap is checked before each one). */
   begun: number;
   /** Which whole-request budget ran out, if one did: its statements or its time. */
@@ -52,6 +54,7 @@ export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSi
     backends: new Map(),
     cancelRunning: null,
     maxStatements: budget?.maxStatements ?? null,
+    deadlineMs: budget?.deadlineMs ?? null,
     begun: 0,
     budgetExceeded: null,
     finish: () => undefined,

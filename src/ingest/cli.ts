@@ -13,9 +13,6 @@ import { checkZone, slug, type ImportSource, type ValueOverrides, type VendorOpt
 import { zendeskCsvSource, zendeskJsonSource } from './importers/zendesk.ts';
 import { MAX_BATCH_ROWS } from './validate.ts';
 import { runDatabaseCommand } from './command.ts';
-// Entry point: written tickets get their SLA fields recomputed, as through the API.
-import '../sla/register.ts';
-import '../analytics/register.ts';
 
 // `npm run import -- <file> --format zendesk|freshdesk|csv [--mapping map.json]
 // [--dry-run] [--batch 1000] [--time-zone Europe/Berlin] [--rejects out.csv] [--stats]`

@@ -1,4 +1,5 @@
 import type { TicketEventType, TicketStatus } from '../generated/prisma/enums.ts';
+import { deriveTicketFacts } from '../analytics/ticket-facts.ts';
 import { runTicketsWrittenHooks, type IngestTx } from './hooks.ts';
 import { resolveExternalIds } from './sql.ts';
 
@@ -33,7 +34,8 @@ export interface HistoryResult {
 /**
  * Adds events to their tickets' histories (or updates an event stored under the same
  * externalId), credits each touched ticket's SOLVE events to the assignee at solve time,
- * and runs the tickets-written hooks for the tickets whose history changed.
+ * re-derives the event facts of the tickets whose history changed and runs the
+ * tickets-written hooks for them.
  */
 export async function addTicketHistoryIn(tx: IngestTx, events: readonly HistoryEventInput[]): Promise<HistoryResult> {
   if (events.length === 0) return { added: 0, changed: 0, skipped: 0 };
@@ -95,6 +97,8 @@ export async function addTicketHistoryIn(tx: IngestTx, events: readonly HistoryE
        WHERE s.id = a.id AND s."agentId" IS DISTINCT FROM a."agentId"`,
       [JSON.stringify(tickets)],
     );
+    // Only the event-derived facts read the history (the SLA columns read the ticket's own).
+    await deriveTicketFacts(tx, tickets);
     await runTicketsWrittenHooks(tx, tickets);
   }
   return { added: Number(result?.added ?? 0), changed: Number(result?.changed ?? 0), skipped: Number(result?.skipped ?? 0) };

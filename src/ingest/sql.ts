@@ -16,6 +16,8 @@ export interface UpsertedRow {
   id: number;
   externalId: string;
   outcome: 'created' | 'updated' | 'unchanged';
+  /** The row's DerivedColumns.flag was true. */
+  flagged?: boolean;
 }
 
 const q = (name: string): string => `"${name}"`;
@@ -26,20 +28,48 @@ export function recordset(param: number, alias: string, columns: readonly Column
 }
 
 /**
+ * Columns a table computes from the rows being written (a ticket's SLA values and
+ * event-derived facts), stored by the same statement that writes the row, so a new row
+ * is written once. They are computed only for the rows that are new or differ from the
+ * stored ones and never make an otherwise equal row count as changed.
+ */
+export interface DerivedColumns {
+  /** Fields of each record that are read by `ctes` but not stored. */
+  inputs: readonly ColumnSpec[];
+  /**
+   * CTEs (each `name AS (…)`, comma-separated) that read `changed` (the batch's rows that
+   * are new or differ, as `x` gives them, with `cur_id`: the stored row's id, null when
+   * new) and end with `d`: every column of `changed` plus the derived ones, one row
+   * per changed row. (`d` carries the rows on, so the writes need no join to it.)
+   */
+  ctes: string;
+  /** Columns of `d` stored with the row, named as in the table. */
+  stored: readonly string[];
+  /** A boolean column of `d`: the written rows where it is true are reported (UpsertedRow.flagged). */
+  flag?: string;
+}
+
+/**
  * One statement that inserts the rows that are new, updates the existing rows whose
  * values differ (and only those: `updatedAt` of an unchanged row never moves, so a
  * repeated batch leaves the table byte for byte as it was), and reports per row
  * what happened. New rows are inserted only when absent from the statement's snapshot,
  * so repeated batches do not consume sequence values; ON CONFLICT covers a concurrent
- * insert of the same externalId.
+ * insert of the same externalId. With `derived`, the derived columns are written in
+ * the same statement (`$1` is the records; `derived.ctes` may use `$2` on).
  */
-export function upsertStatement(table: string, columns: readonly ColumnSpec[]): string {
+export function upsertStatement(table: string, columns: readonly ColumnSpec[], derived?: DerivedColumns): string {
   const all: ColumnSpec[] = [{ name: 'externalId', type: 'text' }, ...columns];
   const t = q(table);
   const names = columns.map((c) => q(c.name));
+  const derivedNames = (derived?.stored ?? []).map(q);
   const current = (alias: string) => `(${names.map((n) => `${alias}.${n}`).join(', ')})`;
-  const assign = (from: string) => [...names.map((n) => `${n} = ${from}.${n}`), `"updatedAt" = CURRENT_TIMESTAMP`].join(', ');
-  return `WITH x AS (SELECT * FROM ${recordset(1, 'r', all)}),
+  const assign = (from: string) =>
+    [...names, ...derivedNames].map((n) => `${n} = ${from}.${n}`).concat(`"updatedAt" = CURRENT_TIMESTAMP`).join(', ');
+  const unchanged = `SELECT t.id, t."externalId", 'unchanged' FROM ${t} AS t JOIN x ON t."externalId" = x."externalId"
+  WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = t.id)`;
+  if (!derived) {
+    return `WITH x AS (SELECT * FROM ${recordset(1, 'r', all)}),
 upd AS (
   UPDATE ${t} AS t SET ${assign('x')}
   FROM x
@@ -56,8 +86,38 @@ ins AS (
 )
 SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
 UNION ALL SELECT id, "externalId", 'updated' FROM upd
-UNION ALL SELECT t.id, t."externalId", 'unchanged' FROM ${t} AS t JOIN x ON t."externalId" = x."externalId"
-  WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = t.id)`;
+UNION ALL ${unchanged}`;
+  }
+  const inputs = [...all, ...derived.inputs];
+  // The batch's order numbers the rows (ord), so new rows get ids in input order.
+  return `WITH x AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${inputs.map((c) => `${q(c.name)} ${c.type}`).join(', ')}))
+    WITH ORDINALITY AS r(${inputs.map((c) => q(c.name)).join(', ')}, ord)
+),
+changed AS (
+  SELECT x.*, cur.id AS cur_id FROM x LEFT JOIN ${t} AS cur ON cur."externalId" = x."externalId"
+  WHERE cur.id IS NULL OR ${current('cur')} IS DISTINCT FROM ${current('x')}
+),
+${derived.ctes},
+upd AS (
+  UPDATE ${t} AS t SET ${assign('x')}
+  FROM d AS x
+  WHERE t.id = x.cur_id AND ${current('t')} IS DISTINCT FROM ${current('x')}
+  RETURNING t.id, t."externalId"
+),
+ins AS (
+  INSERT INTO ${t} (${[...all.map((c) => q(c.name)), ...derivedNames].join(', ')})
+  SELECT ${[...all.map((c) => q(c.name)), ...derivedNames].map((n) => `x.${n}`).join(', ')} FROM d AS x
+  WHERE x.cur_id IS NULL
+  ORDER BY x.ord
+  ON CONFLICT ("externalId") DO UPDATE SET ${assign('EXCLUDED')}
+  WHERE ${current(t)} IS DISTINCT FROM ${current('EXCLUDED')}
+  RETURNING id, "externalId", (xmax = 0) AS inserted
+)
+SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
+UNION ALL SELECT id, "externalId", 'updated' FROM upd
+UNION ALL ${unchanged}${derived.flag ? `
+UNION ALL SELECT NULL::int, d."externalId", 'flagged' FROM d WHERE d.${q(derived.flag)}` : ''}`;
 }
 
 /** Runs an upsert statement for the given records (objects keyed by column name). */
@@ -66,14 +126,25 @@ export async function upsertRows(
   table: string,
   columns: readonly ColumnSpec[],
   records: readonly Record<string, unknown>[],
+  derived?: { columns: DerivedColumns; params: unknown[] },
 ): Promise<UpsertedRow[]> {
   if (records.length === 0) return [];
-  const rows = await tx.query<{ id: number; externalId: string; outcome: UpsertedRow['outcome'] }>(
-    upsertStatement(table, columns),
-    [JSON.stringify(records)],
+  const rows = await tx.query<{ id: number; externalId: string; outcome: UpsertedRow['outcome'] | 'flagged' }>(
+    upsertStatement(table, columns, derived?.columns),
+    [JSON.stringify(records), ...(derived?.params ?? [])],
   );
-  const result = rows.map((row) => ({ id: Number(row.id), externalId: row.externalId, outcome: row.outcome }));
+  const flagged = new Set(rows.filter((row) => row.outcome === 'flagged').map((row) => row.externalId));
+  const result: UpsertedRow[] = [];
+  for (const row of rows) {
+    if (row.outcome === 'flagged') continue;
+    result.push({ id: Number(row.id), externalId: row.externalId, outcome: row.outcome, ...(flagged.has(row.externalId) ? { flagged: true } : {}) });
+  }
   if (result.length < records.length) result.push(...(await concurrentlyInserted(tx, table, records, result)));
+  if (derived) {
+    // The derived path's joins do not keep the batch's order; callers get it back.
+    const position = new Map(records.map((record, index) => [String(record.externalId), index]));
+    result.sort((a, b) => (position.get(a.externalId) ?? 0) - (position.get(b.externalId) ?? 0));
+  }
   return result;
 }
 

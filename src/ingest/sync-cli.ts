@@ -7,8 +7,6 @@ import { cliConnection, type ConnectionRow } from './sync/connections.ts';
 import { runSync, type SyncSummary } from './sync/runner.ts';
 import { runStoredConnection } from './sync/stored.ts';
 import { runDatabaseCommand } from './command.ts';
-// Entry point: written tickets get their SLA fields recomputed, as through the API.
-import '../sla/register.ts';
 
 // `npm run sync -- zendesk --subdomain acme --email admin@acme.com --token …`
 // `npm run sync -- freshdesk --domain acme --api-key …`

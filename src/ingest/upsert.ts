@@ -1,7 +1,9 @@
 import type { Database } from '../db/client.ts';
 import { badInput } from '../errors.ts';
 import { runTicketsWrittenHooks, type IngestTx } from './hooks.ts';
-import { recordset, resolveExternalIds, upsertRows, type ColumnSpec, type RefKind, type UpsertedRow } from './sql.ts';
+import { recordset, resolveExternalIds, upsertRows, type ColumnSpec, type DerivedColumns, type RefKind, type UpsertedRow } from './sql.ts';
+import { deriveTicketFacts, eventFactsCtes } from '../analytics/ticket-facts.ts';
+import { ensureCoverageOf, POLICY_MATCH_SQL, recomputeBeyondIntervals, slaValuesSql } from '../sla/recompute.ts';
 import type {
   AgentInput,
   CategoryInput,
@@ -426,10 +428,81 @@ async function replaceEvents(tx: IngestTx, ticketIds: readonly number[], events:
   return ids;
 }
 
+const EVENT_INPUT_COLUMNS: ColumnSpec[] = [
+  { name: 'ticketId', type: 'text' },
+  ...EVENT_COLUMNS.filter((c) => c.name !== 'ticketId' && c.name !== 'externalId'),
+];
+
+/**
+ * A ticket's SLA columns (sla/recompute.ts) and event-derived facts
+ * (analytics/ticket-facts.ts), computed in the statement that writes the ticket so a
+ * new or changed ticket is written once, and once through its ~25 indexes and the
+ * rollup triggers. `$2` holds the batch's events keyed by ticket externalId; a changed
+ * row without `events` keeps its stored ones, which the facts are then derived from.
+ */
+const TICKET_DERIVED: DerivedColumns = {
+  inputs: [{ name: 'hasEvents', type: 'boolean' }],
+  ctes: `pol AS (${POLICY_MATCH_SQL}),
+  sla AS (${slaValuesSql(
+    `(SELECT c."externalId" AS id, c.priority, c.channel, c."createdAt", c."firstResponseAt", c."solvedAt" FROM changed c) t`,
+    'TRUE',
+    'now()',
+  )}),
+  evsrc AS (
+    SELECT g.* FROM ${recordset(2, 'g', EVENT_INPUT_COLUMNS)}
+    UNION ALL
+    SELECT c."externalId", e.seq, e.type, e."occurredAt", e.public, e."agentId", e.status
+      FROM changed c JOIN "TicketEvent" e ON e."ticketId" = c.cur_id
+     WHERE NOT c."hasEvents"
+  ),
+  scoped AS (SELECT c."externalId" AS id, c."createdAt", c."solvedAt", c."firstResponseAt", c."assigneeId" FROM changed c),
+  ${eventFactsCtes('evsrc')},
+  d AS (
+    SELECT c.*, s.pid AS "slaPolicyId", s.fr_due AS "firstResponseDueAt", s.fr_status AS "firstResponseSlaStatus",
+           s.res_due AS "resolutionDueAt", s.res_status AS "resolutionSlaStatus", s.fr_secs AS "firstResponseBusinessSeconds",
+           s.res_secs AS "resolutionBusinessSeconds", CURRENT_TIMESTAMP AS "slaComputedAt",
+           f.first_responder AS "firstResponderId", f.solved_by AS "solvedById", f.first_solved AS "firstSolvedAt",
+           f.first_reopen AS "firstReopenedAt", f.reopen_reply AS "reopenReplyAt", f.wait AS "requesterWaitSeconds",
+           f.hold AS "onHoldSeconds", CURRENT_TIMESTAMP AS "eventFactsAt", s.needs_js AS "needsJs"
+      FROM changed c JOIN sla s ON s.id = c."externalId" JOIN facts f ON f.id = c."externalId"
+  )`,
+  stored: [
+    'slaPolicyId',
+    'firstResponseDueAt',
+    'firstResponseSlaStatus',
+    'resolutionDueAt',
+    'resolutionSlaStatus',
+    'firstResponseBusinessSeconds',
+    'resolutionBusinessSeconds',
+    'slaComputedAt',
+    'firstResponderId',
+    'solvedById',
+    'firstSolvedAt',
+    'firstReopenedAt',
+    'reopenReplyAt',
+    'requesterWaitSeconds',
+    'onHoldSeconds',
+    'eventFactsAt',
+  ],
+  flag: 'needsJs',
+};
+
+/** The earliest creation and the latest timestamp of some ticket records. */
+function ticketInstants(records: readonly { createdAt: Date; firstResponseAt: Date | null; solvedAt: Date | null }[]): { lo: Date; hi: Date } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of records) {
+    lo = Math.min(lo, r.createdAt.getTime());
+    hi = Math.max(hi, r.createdAt.getTime(), r.firstResponseAt?.getTime() ?? -Infinity, r.solvedAt?.getTime() ?? -Infinity);
+  }
+  return { lo: new Date(lo), hi: new Date(hi) };
+}
+
 /**
  * Upserts tickets on an open transaction: validates them (references must exist),
- * writes them, replaces the events of those that give events, and runs the
- * tickets-written hooks with the ids of the tickets created or changed.
+ * writes them with their SLA columns and event-derived facts in one statement,
+ * replaces the events of those that give events, and runs the tickets-written hooks
+ * with the ids of the tickets created or changed.
  */
 export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
   const errors = new RowErrors();
@@ -448,54 +521,65 @@ export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[]
   const bad = settle(errors, rows.length, mode);
 
   const good = rows.map((row, index) => ({ row, index })).filter(({ index }) => !bad.has(index));
-  const written = await upsertRows(
+  if (good.length === 0) return tally([], errors.list);
+  const eventRecords = (ticket: (row: TicketInput) => unknown) =>
+    good.flatMap(({ row }) =>
+      (row.events ?? []).map((event, position) => ({
+        ticketId: ticket(row),
+        seq: position + 1,
+        externalId: eventExternalId(row, position),
+        type: event.type,
+        occurredAt: event.occurredAt,
+        public: event.public ?? true,
+        agentId: id(found, 'Agent', event.agentExternalId),
+        status: event.status ?? null,
+      })),
+    );
+  const records = good.map(({ row, index }) => ({
+    externalId: row.externalId,
+    subject: row.subject ?? null,
+    channel: row.channel,
+    priority: row.priority ?? 'NORMAL',
+    status: row.status,
+    categoryId: id(found, 'Category', row.categoryExternalId),
+    teamId: id(found, 'Team', row.teamExternalId),
+    assigneeId: id(found, 'Agent', row.assigneeExternalId),
+    customerId: id(found, 'Customer', row.customerExternalId),
+    // A repeated tag would count the ticket twice in a TAG breakdown.
+    tags: [...new Set(row.tags ?? [])],
+    createdAt: row.createdAt,
+    ...normalized[index],
+    hasEvents: Boolean(row.events),
+  }));
+  // The SLA values read the policy calendars' materialised intervals: they must cover the batch.
+  const { lo, hi } = ticketInstants(records);
+  await ensureCoverageOf(tx, lo, hi);
+  const written = await upsertRows(tx, 'Ticket', TICKET_COLUMNS, records, {
+    columns: TICKET_DERIVED,
+    params: [JSON.stringify(eventRecords((row) => row.externalId))],
+  });
+  await recomputeBeyondIntervals(
     tx,
-    'Ticket',
-    TICKET_COLUMNS,
-    good.map(({ row, index }) => ({
-      externalId: row.externalId,
-      subject: row.subject ?? null,
-      channel: row.channel,
-      priority: row.priority ?? 'NORMAL',
-      status: row.status,
-      categoryId: id(found, 'Category', row.categoryExternalId),
-      teamId: id(found, 'Team', row.teamExternalId),
-      assigneeId: id(found, 'Agent', row.assigneeExternalId),
-      customerId: id(found, 'Customer', row.customerExternalId),
-      // A repeated tag would count the ticket twice in a TAG breakdown.
-      tags: [...new Set(row.tags ?? [])],
-      createdAt: row.createdAt,
-      ...normalized[index],
-    })),
+    written.filter((w) => w.flagged).map((w) => w.id),
+    null,
   );
 
   const ticketId = new Map(written.map((w) => [w.externalId, w.id]));
   const withEvents = good.filter(({ row }) => row.events && ticketId.has(row.externalId));
-  const events = withEvents.flatMap(({ row }) =>
-    (row.events ?? []).map((event, position) => ({
-      ticketId: ticketId.get(row.externalId),
-      seq: position + 1,
-      externalId: eventExternalId(row, position),
-      type: event.type,
-      occurredAt: event.occurredAt,
-      public: event.public ?? true,
-      agentId: id(found, 'Agent', event.agentExternalId),
-      status: event.status ?? null,
-    })),
-  );
   const eventsChanged = new Set(
     await replaceEvents(
       tx,
       withEvents.map(({ row }) => ticketId.get(row.externalId) ?? 0),
-      events,
+      eventRecords((row) => ticketId.get(row.externalId)).filter((e) => e.ticketId !== undefined),
     ),
   );
-  // A ticket whose row is equal but whose history changed was updated too.
+  // A ticket whose row is equal but whose history changed was updated too; only its
+  // event-derived facts can differ (the SLA columns read no events).
   const touched = written.filter((w) => w.outcome === 'unchanged' && eventsChanged.has(w.id));
   if (touched.length > 0) {
-    await tx.query(`UPDATE "Ticket" SET "updatedAt" = CURRENT_TIMESTAMP WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::integer)`, [
-      JSON.stringify(touched.map((w) => w.id)),
-    ]);
+    const ids = touched.map((w) => w.id);
+    await tx.query(`UPDATE "Ticket" SET "updatedAt" = CURRENT_TIMESTAMP WHERE id = ANY($1::int[])`, [ids]);
+    await deriveTicketFacts(tx, ids);
     for (const w of touched) w.outcome = 'updated';
   }
   await runTicketsWrittenHooks(

@@ -1,6 +1,7 @@
 import { Role } from '../generated/prisma/enums.ts';
 import { createApiToken, revokeApiToken, type ApiTokenRow } from '../auth/tokens.ts';
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import type { Viewer } from './context.ts';
 import { decodeId, decodeIds } from './filters.ts';
 import { TeamRef } from './teams.ts';
@@ -21,7 +22,7 @@ export const ApiTokenRef = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
   nullable: true,
   // Only ADMIN may read tokens; anyone else finds none through node(id:).
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [ctx.viewer.role === 'ADMIN' ? {} : { id: { lt: 0 } }] }),
+  findUnique: nodeScope('ApiToken', (ctx) => (ctx.viewer.role === 'ADMIN' ? {} : { id: { lt: 0 } })),
   description: 'An API token: a name, a role, its teams, and when it expires, was last used or was revoked. The secret is never shown again after creation.',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'What the token is for, e.g. "Wallboard team Berlin".' }),

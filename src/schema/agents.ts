@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
 import { decodeId, decodeIds } from './filters.ts';
 import { agentWhere, ticketWhere } from './scope.ts';
@@ -10,7 +11,7 @@ export const AgentRef = builder.prismaNode('Agent', {
   id: { field: 'id' },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [agentWhere(ctx)] }),
+  findUnique: nodeScope('Agent', (ctx) => agentWhere(ctx)),
   description: 'A support agent who works tickets.',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The agent's id in the source help desk." }),

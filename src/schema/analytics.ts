@@ -24,7 +24,6 @@ import type { TicketFilterSpec } from '../analytics/filter.ts';
 import type { Channel, CustomerTier, Priority, TicketStatus } from '../generated/prisma/enums.ts';
 import { MEASURES, METRICS, orderName, type MetricGroup, type MetricNode } from '../analytics/registry.ts';
 import { AgentRef } from './agents.ts';
-import '../analytics/register.ts';
 import { builder } from './builder.ts';
 import { CategoryRef } from './categories.ts';
 import { loaderFor, type Context } from './context.ts';

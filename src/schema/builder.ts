@@ -17,6 +17,7 @@ import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Context } from './context.ts';
+import { resolveNodesByType, type ParsedGlobalId } from './node.ts';
 
 /** The one schema builder every domain file adds its types to. */
 export const builder = new SchemaBuilder<{
@@ -56,6 +57,12 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
     nodesOnConnection: true,
+    // One findMany per type instead of one lookup per id (issue 11: 20,000 ids ran 3,333 statements).
+    nodesQueryOptions: {
+      description: 'The objects with these global ids (at most 100), in the order asked; null for an id that names nothing the viewer may read.',
+      resolve: (_root, args, ctx, info, fallback) =>
+        resolveNodesByType(args.ids as readonly (ParsedGlobalId | null)[], ctx, info, () => fallback(args.ids)),
+    },
   },
 });
 

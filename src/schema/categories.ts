@@ -1,10 +1,12 @@
 import { builder } from './builder.ts';
 import { decodeId } from './filters.ts';
+import { nodeScope } from './node.ts';
 
 /** A contact reason. */
 export const CategoryRef = builder.prismaNode('Category', {
   id: { field: 'id' },
   nullable: true,
+  findUnique: nodeScope('Category', () => ({})),
   description: 'A contact reason (ticket category), optionally nested under a parent.',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The category's id in the source help desk." }),

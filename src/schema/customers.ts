@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
 import { decodeId } from './filters.ts';
 import { customerWhere, ticketWhere } from './scope.ts';
@@ -12,7 +13,7 @@ export const CustomerRef = builder.prismaNode('Customer', {
   id: { field: 'id' },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [customerWhere(ctx)] }),
+  findUnique: nodeScope('Customer', (ctx) => customerWhere(ctx)),
   description: 'A customer who opens tickets (a requester or end user).',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The customer's id in the source help desk." }),

@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
 import { decodeId, decodeIds, DateTimeRangeInput, parseRange } from './filters.ts';
 import { FeedbackKindEnum } from './enums.ts';
@@ -13,7 +14,7 @@ export const FeedbackRef = builder.prismaNode('Feedback', {
   id: { field: 'id' },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [feedbackWhere(ctx)] }),
+  findUnique: nodeScope('Feedback', (ctx) => feedbackWhere(ctx)),
   description: 'A survey response: CSAT (1-5), NPS (0-10) or CES (1-7).',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The response's id in the source." }),

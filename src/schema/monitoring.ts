@@ -24,6 +24,7 @@ import {
 import { readTargets, targetAttainment, validateTarget, type TargetReading } from '../monitoring/targets.ts';
 import { MetricsBucketRef, MetricsGroupRef, MetricsRef, GranularityEnum } from './analytics.ts';
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { loaderFor, type Context } from './context.ts';
 import { WeekdayEnum } from './enums.ts';
 import { DateTimeRangeInput, decodeId, parseRange, resolveTicketFilter, TicketFilterInput, type DateTimeRangeArg, type TicketFilterArg } from './filters.ts';
@@ -212,10 +213,9 @@ export const TargetRef = builder.prismaNode('Target', {
   id: { field: 'id' },
   nullable: true,
   // node(id:) for a team-scoped viewer: targets for everyone or its teams (agent-scoped ones are listed by `targets`).
-  findUnique: (id, ctx) =>
-    ctx.viewer.teamIds === null
-      ? { id: Number(id) }
-      : { id: Number(id), OR: [{ scopeTeamId: null, scopeAgentId: null }, { scopeTeamId: { in: ctx.viewer.teamIds } }] },
+  findUnique: nodeScope('Target', (ctx) =>
+    ctx.viewer.teamIds === null ? {} : { OR: [{ scopeTeamId: null, scopeAgentId: null }, { scopeTeamId: { in: ctx.viewer.teamIds } }] },
+  ),
   description: 'A KPI target: a registry metric over a filter and scope, compared with a threshold (in the metric’s own unit).',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique name.' }),
@@ -449,6 +449,7 @@ const ScorecardComponentRef = builder.objectRef<ScorecardComponent>('ScorecardCo
 /** A weighted service scorecard. */
 export const ScorecardRef = builder.prismaNode('Scorecard', {
   id: { field: 'id' },
+  findUnique: nodeScope('Scorecard', () => ({})),
   nullable: true,
   description:
     'A weighted service scorecard: each component scores 0..100, linear between its worst (0) and best (100) value and clamped; the score is the weighted mean (weights sum to 100).',
@@ -623,6 +624,7 @@ const AlertDeliveryRef = builder
 /** An alert rule. */
 export const AlertRuleRef = builder.prismaNode('AlertRule', {
   id: { field: 'id' },
+  findUnique: nodeScope('AlertRule', () => ({})),
   nullable: true,
   description: 'An alert rule, evaluated by the server’s scheduler every `every` over its window; see AlertState.',
   fields: (t) => ({
@@ -661,6 +663,7 @@ export const AlertRuleRef = builder.prismaNode('AlertRule', {
 /** A state change of an alert rule. */
 export const AlertEventRef = builder.prismaNode('AlertEvent', {
   id: { field: 'id' },
+  findUnique: nodeScope('AlertEvent', () => ({})),
   nullable: true,
   description: 'A state change of an alert rule: the value and threshold that caused it, and (FIRING, RESOLVED) its notification.',
   fields: (t) => ({

@@ -14,6 +14,7 @@ import {
 import { userError } from '../errors.ts';
 import { Prisma, type Report } from '../generated/prisma/client.ts';
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import type { Context } from './context.ts';
 import { decodeId } from './filters.ts';
 import { connectionSizes, checkPageArgs } from './pagination.ts';
@@ -159,7 +160,7 @@ function reportUrl(report: Report, ctx: Context): string {
 export const ReportRef = builder.prismaNode('Report', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [reportWhere(ctx.viewer)] }),
+  findUnique: nodeScope('Report', (ctx) => reportWhere(ctx.viewer)),
   description:
     "A saved export: a query run on demand, on a cron schedule and through its link, with its creator's team scope.",
   fields: (t) => ({
@@ -200,7 +201,7 @@ export const ReportRef = builder.prismaNode('Report', {
 export const ReportRunRef = builder.prismaNode('ReportRun', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [{ report: reportWhere(ctx.viewer) }] }),
+  findUnique: nodeScope('ReportRun', (ctx) => ({ report: reportWhere(ctx.viewer) })),
   description: 'One run of a report: when, for which range, how many rows and bytes, and what each destination answered.',
   fields: (t) => ({
     report: t.relation('report', { description: 'The report.' }),

@@ -8,7 +8,6 @@ import { SlaStatus, type Channel, type Priority } from '../generated/prisma/enum
 import { deleteSlaPolicy, upsertBusinessCalendar, upsertSlaPolicy } from '../sla/admin.ts';
 import { calendarSpecFromRow } from '../sla/recompute.ts';
 import { statusAsOf, type SlaStatusValue } from '../sla/ticket-sla.ts';
-import '../sla/register.ts';
 import { builder } from './builder.ts';
 import { loaderFor, type Context } from './context.ts';
 import { ChannelEnum, PriorityEnum, WeekdayEnum } from './enums.ts';

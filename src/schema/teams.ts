@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
 import { decodeId } from './filters.ts';
 import { teamWhere, ticketWhere } from './scope.ts';
@@ -8,7 +9,7 @@ export const TeamRef = builder.prismaNode('Team', {
   id: { field: 'id' },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [teamWhere(ctx)] }),
+  findUnique: nodeScope('Team', (ctx) => teamWhere(ctx)),
   description: 'A support team: a group of agents that owns tickets.',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The team's id in the source help desk." }),

@@ -1,4 +1,5 @@
 import { builder } from './builder.ts';
+import { nodeScope } from './node.ts';
 import { checkPageArgs, connectionSizes } from './pagination.ts';
 import { decodeId, resolveTicketFilter, TicketFilterInput, withLocalClockIds, type TicketFilterArg } from './filters.ts';
 import type { Context } from './context.ts';
@@ -16,7 +17,7 @@ export const TicketRef = builder.prismaNode('Ticket', {
   id: { field: 'id' },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
-  findUnique: (id, ctx) => ({ id: Number(id), AND: [ticketWhere(ctx)] }),
+  findUnique: nodeScope('Ticket', (ctx) => ticketWhere(ctx)),
   description: 'A support ticket: who asked, through which channel, who handled it and when.',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The ticket's id in the source help desk." }),

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { rebuildRollupRange, withRollupsOff } from '../analytics/rollups/maintain.ts';
 import type { Priority } from '../generated/prisma/enums.ts';
 import { openIntervals, type BusinessCalendarSpec, type Holiday, type OpenInterval } from './business-hours.ts';
 import { computeTicketSla, type TicketSlaValues } from './ticket-sla.ts';
@@ -125,26 +126,25 @@ function scopeSql(scope: RecomputeScope, params: unknown[]): string {
 }
 
 /**
- * One statement that recomputes every SLA column of the tickets in scope, writes the
- * rows that changed (and those never computed, stamping slaComputedAt), and reports the tickets whose deadline lies beyond the
- * materialised intervals. `$1` is the instant statuses are evaluated at.
+ * The SELECT giving every SLA value of some tickets, one row per ticket: `from` names
+ * them as alias `t` with columns id (any type; returned as is), priority, channel,
+ * "createdAt", "firstResponseAt" and "solvedAt"; the statement must define the CTE
+ * `pol` (POLICY_MATCH_SQL). Columns: id, pid, fr_due, res_due, fr_status, res_status,
+ * fr_secs, res_secs and needs_js (a deadline lies beyond the materialised intervals:
+ * recomputeBeyondIntervals then finds it). Shared by the recompute UPDATE and by
+ * ingestion, which computes the values in the statement that writes the ticket.
  */
-export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: string; params: unknown[] } {
-  const params: unknown[] = [now ? now.toISOString() : null];
-  const nowSql = 'COALESCE($1::timestamptz, now())';
-  const where = scopeSql(scope, params);
+export function slaValuesSql(from: string, where: string, nowSql: string): string {
   // Every derived value is computed once per ticket in its own LATERAL; OFFSET 0 keeps
   // PostgreSQL from inlining them into each use (which would repeat the index lookups).
-  const sql = `WITH pol AS (${POLICY_MATCH_SQL}),
-  calc AS (
-    SELECT t.id, pol.id AS pid, d.fr_due, d.res_due,
+  return `SELECT t.id, pol.id AS pid, d.fr_due, d.res_due,
            ${statusSql('d.fr_due', 'LEAST(t."firstResponseAt", t."solvedAt")', nowSql)} AS fr_status,
            ${statusSql('d.res_due', 't."solvedAt"', nowSql)} AS res_status,
            -- Exact to the millisecond, like calendar seconds (one rounding rule for both).
            CASE WHEN t."firstResponseAt" IS NULL THEN NULL ELSE (GREATEST(o.ofr - o.oc, 0) / 1000.0)::float8 END AS fr_secs,
            CASE WHEN t."solvedAt" IS NULL THEN NULL ELSE (GREATEST(o.osv - o.oc, 0) / 1000.0)::float8 END AS res_secs,
            (pol.cal IS NOT NULL AND ((pol.frm IS NOT NULL AND d.fr_due IS NULL) OR (pol.rm IS NOT NULL AND d.res_due IS NULL))) AS needs_js
-      FROM "Ticket" t
+      FROM ${from}
       LEFT JOIN pol ON pol.priority = t.priority AND pol.channel = t.channel
       CROSS JOIN LATERAL (
         SELECT ${openMsAt('pol.cal', 't."createdAt"')} AS oc,
@@ -155,8 +155,20 @@ export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: st
         SELECT ${dueAt('pol.cal', 't."createdAt"', 'o.oc', 'pol.frm')} AS fr_due,
                ${dueAt('pol.cal', 't."createdAt"', 'o.oc', 'pol.rm')} AS res_due
         OFFSET 0) d
-     WHERE ${where}
-  ),
+     WHERE ${where}`;
+}
+
+/**
+ * One statement that recomputes every SLA column of the tickets in scope, writes the
+ * rows that changed (and those never computed, stamping slaComputedAt), and reports the tickets whose deadline lies beyond the
+ * materialised intervals. `$1` is the instant statuses are evaluated at.
+ */
+export function recomputeSql(scope: RecomputeScope, now: Date | null): { sql: string; params: unknown[] } {
+  const params: unknown[] = [now ? now.toISOString() : null];
+  const nowSql = 'COALESCE($1::timestamptz, now())';
+  const where = scopeSql(scope, params);
+  const sql = `WITH pol AS (${POLICY_MATCH_SQL}),
+  calc AS (${slaValuesSql('"Ticket" t', where, nowSql)}),
   upd AS (
     UPDATE "Ticket" t
        SET "slaPolicyId" = calc.pid,
@@ -256,6 +268,28 @@ export async function materialiseCalendar(
 }
 
 /**
+ * Extends the calendars of every policy whose materialised intervals do not cover
+ * `bounds` (a SELECT of one row: lo, hi) to `span()`. One statement when none needs it.
+ */
+async function extendStaleCalendars(
+  runner: SqlRunner,
+  bounds: string,
+  params: unknown[],
+  span: () => Promise<{ from: number; to: number }>,
+): Promise<void> {
+  const stale = await runner.query<{ id: unknown }>(
+    `WITH b AS (${bounds})
+     SELECT c.id FROM "BusinessCalendar" c CROSS JOIN b
+      WHERE c.id IN (SELECT p."calendarId" FROM "SlaPolicy" p)
+        AND (c."openIntervalsFrom" IS NULL OR c."openIntervalsFrom" > b.lo OR c."openIntervalsTo" < b.hi)`,
+    params,
+  );
+  if (stale.length === 0) return;
+  const wanted = await span();
+  for (const row of stale) await materialiseCalendar(runner, toNumber(row.id), wanted);
+}
+
+/**
  * Makes sure the calendars of every policy cover the given tickets (or all tickets),
  * extending those that do not. One statement when nothing needs extending.
  */
@@ -266,23 +300,38 @@ async function ensureCoverage(runner: SqlRunner, ids: number[] | null): Promise<
     params.push(ids);
     tickets = TICKETS_BY_ID(`$${params.length}`);
   }
-  const stale = await runner.query<{ id: unknown }>(
-    `WITH b AS (
-       SELECT LEAST(min("createdAt"), now()) AS lo,
-              GREATEST(max("createdAt"), max("firstResponseAt"), max("solvedAt"), now()) AS hi
-         FROM ${tickets})
-     SELECT c.id FROM "BusinessCalendar" c CROSS JOIN b
-      WHERE c.id IN (SELECT p."calendarId" FROM "SlaPolicy" p)
-        AND (c."openIntervalsFrom" IS NULL OR c."openIntervalsFrom" > b.lo OR c."openIntervalsTo" < b.hi)`,
+  await extendStaleCalendars(
+    runner,
+    `SELECT LEAST(min("createdAt"), now()) AS lo,
+            GREATEST(max("createdAt"), max("firstResponseAt"), max("solvedAt"), now()) AS hi
+       FROM ${tickets}`,
     params,
+    () => ticketSpan(runner, ids),
   );
-  if (stale.length === 0) return;
-  const span = await ticketSpan(runner, ids);
-  for (const row of stale) await materialiseCalendar(runner, toNumber(row.id), span);
 }
 
-/** Recomputes the few tickets whose deadline lies beyond the materialised intervals, in JS. */
-async function recomputeInJs(runner: SqlRunner, ids: number[], now: Date | null): Promise<void> {
+/**
+ * Makes sure the calendars of every policy cover the instants from `lo` (the earliest
+ * creation of some tickets not stored yet) to `hi` (their latest timestamp), before a
+ * statement computes their SLA values with slaValuesSql. One statement when they do.
+ */
+export async function ensureCoverageOf(runner: SqlRunner, lo: Date, hi: Date): Promise<void> {
+  await extendStaleCalendars(
+    runner,
+    `SELECT LEAST($1::timestamptz, now()) AS lo, GREATEST($2::timestamptz, now()) AS hi`,
+    [lo.toISOString(), hi.toISOString()],
+    async () => {
+      const now = Date.now();
+      return { from: Math.min(lo.getTime(), now) - SPAN_BEFORE_MS, to: Math.max(hi.getTime(), now) + SPAN_AFTER_MS };
+    },
+  );
+}
+
+/**
+ * Recomputes, in JS, the deadlines and statuses of the few tickets whose deadline lies
+ * beyond the materialised intervals (slaValuesSql's needs_js); their policy is stored.
+ */
+export async function recomputeBeyondIntervals(runner: SqlRunner, ids: number[], now: Date | null): Promise<void> {
   if (ids.length === 0) return;
   const rows = await runner.query<Record<string, unknown>>(
     `SELECT t.id, t."createdAt", t."firstResponseAt", t."solvedAt", now() AS now,
@@ -327,18 +376,52 @@ export interface RecomputeOptions {
   now?: Date;
 }
 
+/** The earliest and latest instant any rollup contribution of the tickets in scope can be placed at. */
+async function rollupSpan(runner: SqlRunner, scope: RecomputeScope): Promise<{ lo: Date | null; hi: Date | null }> {
+  const params: unknown[] = [];
+  const where = scopeSql(scope, params);
+  // SLA columns feed the rollups at the first response, the solve and the SLA decisions
+  // (the least of fulfilment and deadline): all between these bounds.
+  const [row] = await runner.query<{ lo: unknown; hi: unknown }>(
+    `SELECT LEAST(min(t."firstResponseAt"), min(t."solvedAt"), min(t."firstResponseDueAt"), min(t."resolutionDueAt")) AS lo,
+            GREATEST(max(t."firstResponseAt"), max(t."solvedAt"), max(t."firstResponseDueAt"), max(t."resolutionDueAt")) AS hi
+       FROM "Ticket" t WHERE ${where}`,
+    params,
+  );
+  return { lo: toDate(row?.lo), hi: toDate(row?.hi) };
+}
+
+/** The recompute statement and the JS fallback for deadlines beyond the intervals. */
+async function recomputeInScope(runner: SqlRunner, scope: RecomputeScope, options: RecomputeOptions): Promise<RecomputeResult> {
+  const { sql, params } = recomputeSql(scope, options.now ?? null);
+  const [row] = await runner.query<{ scoped: unknown; changed: unknown; fallback: unknown }>(sql, params);
+  const fallback = (Array.isArray(row.fallback) ? row.fallback : json<unknown[]>(String(row.fallback).replace(/^\{(.*)\}$/, '[$1]'))).map(toNumber);
+  await recomputeBeyondIntervals(runner, fallback, options.now ?? null);
+  return { recomputed: toNumber(row.scoped), changed: toNumber(row.changed) };
+}
+
 /**
  * Recomputes the SLA columns of the tickets in scope inside the caller's transaction:
  * extends calendar intervals if the tickets fall outside them, then one set-based UPDATE.
+ * A recompute of every ticket a calendar or policy covers (or of all) changes too many
+ * rows for the rollup triggers' hour-by-hour rebuild: it runs with them off and rebuilds
+ * the rollups of the hours its tickets span, before and after, in one grouped pass.
  */
 export async function recomputeTickets(runner: SqlRunner, scope: RecomputeScope, options: RecomputeOptions = {}): Promise<RecomputeResult> {
   if (scope.kind === 'ids' && scope.ids.length === 0) return { recomputed: 0, changed: 0 };
   await ensureCoverage(runner, scope.kind === 'ids' ? scope.ids : null);
-  const { sql, params } = recomputeSql(scope, options.now ?? null);
-  const [row] = await runner.query<{ scoped: unknown; changed: unknown; fallback: unknown }>(sql, params);
-  const fallback = (Array.isArray(row.fallback) ? row.fallback : json<unknown[]>(String(row.fallback).replace(/^\{(.*)\}$/, '[$1]'))).map(toNumber);
-  await recomputeInJs(runner, fallback, options.now ?? null);
-  return { recomputed: toNumber(row.scoped), changed: toNumber(row.changed) };
+  if (scope.kind === 'ids') return recomputeInScope(runner, scope, options);
+  const before = await rollupSpan(runner, scope);
+  const result = await withRollupsOff(
+    runner,
+    () => recomputeInScope(runner, scope, options),
+    async ({ changed }) => {
+      const after = await rollupSpan(runner, scope);
+      const bounds = [before.lo, before.hi, after.lo, after.hi].filter((d): d is Date => d !== null).map((d) => d.getTime());
+      if (changed > 0 && bounds.length > 0) await rebuildRollupRange(runner, new Date(Math.min(...bounds)), new Date(Math.max(...bounds)));
+    },
+  );
+  return result;
 }
 
 /**

@@ -32,3 +32,22 @@ export async function openTestDatabase(options: { migrated?: boolean } = {}): Pr
     },
   };
 }
+
+/**
+ * Holds an exclusive lock on `table` from another session of `db`'s PostgreSQL database,
+ * so any statement reading it waits; the returned function releases it.
+ */
+export async function lockTableElsewhere(db: Database, table: string): Promise<() => Promise<void>> {
+  const { default: pg } = await import('pg');
+  const url = new URL(process.env.TEST_DATABASE_URL as string);
+  url.pathname = `/${(await db.driver.query<{ name: string }>('SELECT current_database() AS name'))[0].name}`;
+  const locker = new pg.Client({ connectionString: url.toString() });
+  locker.on('error', () => undefined);
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query(`LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`);
+  return async () => {
+    await locker.query('ROLLBACK').catch(() => undefined);
+    await locker.end().catch(() => undefined);
+  };
+}

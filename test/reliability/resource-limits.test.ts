@@ -3,12 +3,12 @@ import { parse } from 'graphql';
 import { estimateCost } from '../../src/auth/cost.ts';
 import { buildSchema } from '../../src/schema/index.ts';
 import { newRequestSqlContext, runInRequest, STATEMENT_BUDGET } from '../../src/db/request-context.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
 import { bearer, captureLogger, TEST_ADMIN_TOKEN } from '../auth/helpers.ts';
 
 // Issue 11, item 5: limits that bound the work of a request, each with a request just
-// inside and one just outside: nodes(ids) at 100 ids (in one statement per type), list
+// inside and one just outside: nodes(ids) at 100 ids (in one statement per type, as for 10), list
 // arguments at 1000 values (and each value costs 1), breakdown(limit) at 1000 groups
 // (charged as asked), and a whole-request budget of statements and time.
 
@@ -44,17 +44,26 @@ function sqlStatementsOfLastRequest(): number {
 }
 
 describe('nodes(ids)', () => {
-  it('100 ids of two types answer (about one statement per id); 101 are refused naming the cap', async () => {
-    // 50 tickets and 50 teams, interleaved.
+  it('100 ids of two types answer in one statement per type, as 10 do; 101 are refused naming the cap', async () => {
+    // 50 tickets and 50 teams, interleaved, plus the same with 5 of each.
     const ids = Array.from({ length: 50 }, (_, i) => [gid('Ticket', ticketIds[i]), gid('Team', teamIds[i])]).flat();
+    const few = await client.query(NODES, { ids: ids.slice(0, 10) }, admin);
+    expect(few.errors).toBeUndefined();
+    expect(few.data.nodes.map((node: { id: string }) => node.id)).toEqual(ids.slice(0, 10));
+    const fewStatements = sqlStatementsOfLastRequest();
     const inside = await client.query(NODES, { ids }, admin);
     expect(inside.errors).toBeUndefined();
-    expect(inside.data.nodes).toHaveLength(100);
-    expect(inside.data.nodes.filter((node: { externalId?: string }) => node.externalId).length).toBe(50);
-    // Bounded by the cap: the viewer-scoped lookups are not batched into one statement
-    // per type (each id is one findUnique with the viewer's scope, plus a few on
-    // PostgreSQL for session settings), so about 100 and never thousands.
-    expect(sqlStatementsOfLastRequest()).toBeLessThan(110);
+    // In the order asked, each with its own type's fields.
+    expect(inside.data.nodes.map((node: { id: string }) => node.id)).toEqual(ids);
+    expect(inside.data.nodes[0]).toEqual({ id: ids[0], externalId: 'rk0' });
+    expect(inside.data.nodes[1]).toEqual({ id: ids[1], name: 'Team 0' });
+    // One findMany per type (Ticket, Team), whatever the number of ids; PostgreSQL adds
+    // the same session statements to both requests.
+    expect(sqlStatementsOfLastRequest()).toBe(fewStatements);
+    expect(fewStatements).toBeLessThanOrEqual(4);
+    // Missing ids and repeated ids: null in their place, the repeated one twice.
+    const gaps = await client.query(NODES, { ids: [gid('Ticket', 999_999), ids[0], ids[0], gid('Team', 999_999)] }, admin);
+    expect(gaps.data.nodes).toEqual([null, { id: ids[0], externalId: 'rk0' }, { id: ids[0], externalId: 'rk0' }, null]);
     const outside = await client.query(NODES, { ids: [...ids, gid('Ticket', ticketIds[50])] }, admin);
     expect(outside.status).toBeLessThan(500);
     expect(outside.errors?.[0]).toMatchObject({
@@ -147,5 +156,56 @@ describe('the budget of a whole request', () => {
       }
     });
     expect(context.budgetExceeded).toBe('deadline');
+  });
+
+  // Through a GraphQL request: the budget a server gets is the one its requests live by.
+  const BUDGETED = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Ticket { externalId } ... on Team { name } } tickets(first: 1) { totalCount } }';
+
+  it('statements through GraphQL: a budget of exactly what the request needs answers; one less is refused with a coded error', async () => {
+    const ids = [gid('Ticket', ticketIds[0]), gid('Team', teamIds[0])];
+    const measuring = gqlClient(db, { production: true, logger: log.logger, responseCache: false, config: { adminToken: TEST_ADMIN_TOKEN, rateLimitPerMinute: 100_000 } });
+    expect((await measuring.query(BUDGETED, { ids }, admin)).errors).toBeUndefined();
+    const needed = sqlStatementsOfLastRequest();
+    // Ticket and Team lookups, the count (and PostgreSQL session statements): more than one.
+    expect(needed).toBeGreaterThanOrEqual(3);
+    const budgeted = (maxStatements: number) =>
+      gqlClient(db, { production: true, responseCache: false, requestBudget: { maxStatements }, config: { adminToken: TEST_ADMIN_TOKEN, rateLimitPerMinute: 100_000 } });
+    const inside = await budgeted(needed).query(BUDGETED, { ids }, admin);
+    expect(inside.errors).toBeUndefined();
+    expect(inside.data).toEqual({ nodes: [{ id: ids[0], externalId: 'rk0' }, { id: ids[1], name: 'Team 0' }], tickets: { totalCount: 60 } });
+    const outside = await budgeted(needed - 1).query(BUDGETED, { ids }, admin);
+    expect(outside.status).toBeLessThan(500);
+    expect(outside.errors?.[0]).toMatchObject({
+      message: `this request needed more than ${needed - 1} SQL statements; the limit is ${needed - 1}. Ask for fewer items or split it into several requests`,
+      extensions: { code: 'QUERY_TOO_COMPLEX', limit: needed - 1 },
+    });
+    expect(JSON.stringify(outside)).not.toMatch(/\bat \w+ \(|\.ts:\d+/);
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('time through GraphQL: a request waiting past its whole-request deadline is cancelled with QUERY_TIMEOUT though each statement may take 10 s', async () => {
+    const deadlined = gqlClient(db, {
+      production: true,
+      responseCache: false,
+      requestBudget: { deadlineMs: 300 },
+      config: { adminToken: TEST_ADMIN_TOKEN, rateLimitPerMinute: 100_000, queryTimeoutMs: 10_000 },
+    });
+    const release = await lockTableElsewhere(db, 'Ticket');
+    let released = false;
+    try {
+      const cut = await deadlined.query(BUDGETED, { ids: [gid('Team', teamIds[0])] }, admin);
+      // Answered while the lock is still held: the deadline, not the lock's end, ended it.
+      expect(released).toBe(false);
+      expect(cut.status).toBeLessThan(500);
+      expect(cut.errors?.[0]).toMatchObject({
+        message: 'the request ran longer than 300 ms in total and was cancelled; narrow the range or filter, ask for fewer fields, or split it',
+        extensions: { code: 'QUERY_TIMEOUT' },
+      });
+    } finally {
+      await release();
+      released = true;
+    }
+    const after = await deadlined.query(BUDGETED, { ids: [gid('Team', teamIds[0])] }, admin);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.tickets.totalCount).toBe(60);
   });
 });

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 // (developers.freshdesk.com): `GET /api/v2/tickets` with updated_since (inclusive),
 // include=stats,requester, order_by=updated_at asc, filter=deleted, pagination by
 // `page` with a `Link: <…>; rel="next"` header; `/api/v2/tickets/{id}/conversations`;
-// `/api/v2/agents` and `/api/v2/groups`. Its page size is its own (small), whatever
+// `/api/v2/agents` and `/api/v2/groups`; `/api/v2/surveys/satisfaction_ratings` with
+// created_since (inclusive), newest first (the API documents no order, so the fake picks
+// the one that would break a cursor moved page by page). Its page size is its own (small), whatever
 // per_page asks, to force pagination. Failures are injected by request number.
 
 /** The account's data and the failures to inject. */
@@ -16,6 +18,8 @@ export interface FakeFreshdeskOptions {
   conversations: Record<string, Record<string, unknown>[]>;
   agents: Record<string, unknown>[];
   groups: Record<string, unknown>[];
+  /** Satisfaction ratings (none when omitted). */
+  ratings?: Record<string, unknown>[];
   pageSize: number;
   rateLimitAt?: number[];
   failAt?: number[];
@@ -61,6 +65,13 @@ export async function startFakeFreshdesk(options: FakeFreshdeskOptions): Promise
     if (url.pathname === '/api/v2/groups') return paged(res, url, options.groups);
     const conversations = /^\/api\/v2\/tickets\/(\d+)\/conversations$/.exec(url.pathname);
     if (conversations) return paged(res, url, options.conversations[conversations[1]] ?? []);
+    if (url.pathname === '/api/v2/surveys/satisfaction_ratings') {
+      const since = url.searchParams.get('created_since') ?? '';
+      const items = (options.ratings ?? [])
+        .filter((r) => String(r.created_at) >= since)
+        .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) || Number(b.id) - Number(a.id));
+      return paged(res, url, items);
+    }
     if (url.pathname === '/api/v2/tickets') {
       const since = url.searchParams.get('updated_since');
       if (!since) return send(res, 400, { description: 'updated_since is required by this fake' });

@@ -9,7 +9,8 @@ import { startFakeFreshdesk, type FakeFreshdesk } from './fake-freshdesk.ts';
 import { recordingRetry } from './helpers.ts';
 
 // The Freshdesk sync against a fake account paging 2 tickets at a time, answering the
-// second request 429 (Retry-After: 7) and the third 500.
+// second request 429 (Retry-After: 7) and the third 500; satisfaction ratings come
+// newest first (the API documents no order), two of them for one ticket.
 
 let db: TestDatabase;
 let gql: GqlClient;
@@ -62,6 +63,19 @@ function ticket(id: number, over: Record<string, unknown>): Record<string, unkno
     ...over,
   };
 }
+const rating = (id: number, ticketId: number, at: string, ratings: Record<string, number>, extra: Record<string, unknown> = {}) => ({
+  id,
+  survey_id: 3001,
+  user_id: ticketId === 202 ? 9002 : 9001,
+  agent_id: 5001,
+  group_id: 6001,
+  ticket_id: ticketId,
+  feedback: '',
+  ratings,
+  created_at: at,
+  updated_at: at,
+  ...extra,
+});
 const reply = (id: number, at: string, extra: Record<string, unknown> = {}) => ({
   id,
   body_text: '…',
@@ -103,6 +117,18 @@ beforeAll(async () => {
       ticket(204, { status: 2, source: 7, created_at: '2024-06-03T11:00:00Z', updated_at: '2024-06-03T11:00:00Z' }),
     ],
     deleted: [],
+    ratings: [
+      rating(7001, 201, '2024-06-03T13:00:00Z', { default_question: 103, question_17: 101 }, { feedback: 'Quick and kind' }),
+      // 201 answered again later, neutral: this answer replaces the first.
+      rating(7004, 201, '2024-06-05T09:00:00Z', { default_question: 100 }),
+      rating(7002, 202, '2024-06-04T10:00:00Z', { default_question: -101 }),
+      // An answer outside Freshdesk's scale: refused, 202 keeps its answer.
+      rating(7006, 202, '2024-06-04T11:00:00Z', { default_question: 7 }),
+      // Credited to Riley, who resolved 203, though Morgan holds it now.
+      rating(7003, 203, '2024-06-03T12:00:00Z', { default_question: 101 }),
+      // Custom questions only: not a CSAT answer.
+      rating(7005, 204, '2024-06-03T11:30:00Z', { question_17: 103 }),
+    ],
     conversations: {
       '201': [reply(1, '2024-06-03T08:45:00Z'), reply(2, '2024-06-03T09:30:00Z', { incoming: true, user_id: 9001 }), reply(3, '2024-06-03T10:00:00Z', { private: true, source: 2 }), reply(4, '2024-06-03T11:59:00Z')],
       '202': [reply(5, '2024-06-03T09:05:00Z'), reply(6, '2024-06-03T17:00:00Z'), reply(7, '2024-06-04T08:59:00Z')],
@@ -130,8 +156,8 @@ describe('Freshdesk sync', () => {
     expect(waits).toEqual([7000, 1000]);
     // Oldest change first: [204, 201] (more to come), then from 201's update time
     // (inclusive) [201, 202], then [202, 203] (the last page); then the empty deleted
-    // list: 4 pages, 6 reads of 4 tickets.
-    expect(summary).toMatchObject({ pages: 4, tickets: 6, created: 4, unchanged: 2, rejected: 0, deleted: 0 });
+    // list: 4 pages, 6 reads of 4 tickets. Then 3 pages of ratings (6, newest first).
+    expect(summary).toMatchObject({ pages: 7, tickets: 6, created: 4, unchanged: 2, rejected: 0, deleted: 0, feedbackWritten: 3, feedbackRejected: 1 });
     const rows = await db.driver.query(
       `SELECT t."externalId", t.status, t.channel, a.name AS assignee, tm.name AS team, c.name AS customer, t."agentReplies", t."reopenCount"
        FROM "Ticket" t LEFT JOIN "Agent" a ON a.id = t."assigneeId" LEFT JOIN "Team" tm ON tm.id = t."teamId" LEFT JOIN "Customer" c ON c.id = t."customerId"
@@ -151,11 +177,32 @@ describe('Freshdesk sync', () => {
     expect(result.data.metrics).toEqual({ ticketsCreated: 4, ticketsSolved: 3, firstResponseTime: { count: 3, avg: 1200 }, resolutionTime: { count: 3, avg: 34800 } });
   });
 
+  it('stores one CSAT answer per ticket from the satisfaction ratings: the latest, credited to the rated agent', async () => {
+    const answers = await db.driver.query(
+      `SELECT f."externalId", f.score, f.comment, f."createdAt", t."externalId" AS ticket, a.name AS agent, c.name AS customer
+       FROM "Feedback" f JOIN "Ticket" t ON t.id = f."ticketId" LEFT JOIN "Agent" a ON a.id = f."agentId" LEFT JOIN "Customer" c ON c.id = f."customerId"
+       WHERE f.kind = 'CSAT' ORDER BY f."externalId"`,
+    );
+    // 100 → 3 (neutral), -101 → 2 (unhappy), 101 → 4 (happy); 7001 (103) was read after 7004 and is older.
+    expect(answers).toEqual([
+      { externalId: 'freshdesk:csat:201', score: 3, comment: null, createdAt: new Date('2024-06-05T09:00:00Z'), ticket: 'freshdesk:201', agent: 'Riley Agent', customer: 'Eve Requester' },
+      { externalId: 'freshdesk:csat:202', score: 2, comment: null, createdAt: new Date('2024-06-04T10:00:00Z'), ticket: 'freshdesk:202', agent: 'Riley Agent', customer: 'Fin Requester' },
+      { externalId: 'freshdesk:csat:203', score: 4, comment: null, createdAt: new Date('2024-06-03T12:00:00Z'), ticket: 'freshdesk:203', agent: 'Riley Agent', customer: 'Eve Requester' },
+    ]);
+    const result = await gql.query(`{ metrics(range: { from: "2024-06-01T00:00:00Z", to: "2024-07-01T00:00:00Z" }) { csat { responses score average } } }`);
+    // One of three rated 4 or 5: 33.33…%; mean (3 + 2 + 4) / 3 = 3.
+    expect(result.data.metrics.csat.responses).toBe(3);
+    expect(result.data.metrics.csat.score).toBeCloseTo(100 / 3, 9);
+    expect(result.data.metrics.csat.average).toBe(3);
+  });
+
   it('re-syncing an unchanged account changes nothing; later changes and deletions arrive', async () => {
     const before = Object.fromEntries(Object.entries(await tableChecksums(db)).filter(([t]) => t !== 'Connection'));
     const again = await sync();
     // updated_since is inclusive: the newest ticket is read again, unchanged.
-    expect(again.summary).toMatchObject({ created: 0, updated: 0 });
+    expect(again.summary).toMatchObject({ created: 0, updated: 0, feedbackWritten: 0 });
+    // The ratings resume from the newest one read (created_since, inclusive).
+    expect(fake.requests.filter((r) => r.startsWith('/api/v2/surveys/satisfaction_ratings')).at(-1)).toContain(`created_since=${encodeURIComponent('2024-06-05T09:00:00Z')}`);
     expect(Object.fromEntries(Object.entries(await tableChecksums(db)).filter(([t]) => t !== 'Connection'))).toEqual(before);
 
     // 204 is deleted in Freshdesk.

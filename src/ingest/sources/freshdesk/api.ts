@@ -1,4 +1,4 @@
-import type { TicketInput } from '../../types.ts';
+import type { FeedbackInput, TicketInput } from '../../types.ts';
 import {
   attachEntities,
   cell,
@@ -19,6 +19,7 @@ import {
   FRESHDESK_SOURCES,
   FRESHDESK_STATUS_CODES,
   FRESHDESK_STATUSES,
+  freshdeskSurveyScore,
   freshdeskValue,
 } from './values.ts';
 
@@ -110,4 +111,36 @@ export function freshdeskApiTicketRecord(
   } catch (error) {
     return unreadableRow(line, original, error);
   }
+}
+
+/**
+ * One Freshdesk satisfaction rating (`GET /api/v2/surveys/satisfaction_ratings`: id,
+ * survey_id, user_id, agent_id, group_id, ticket_id, feedback, ratings
+ * { default_question: 103 … -103, question_<id>: … }, created_at) as a CSAT answer of its
+ * ticket, credited to the rated agent. Only the default question is the CSAT; a rating
+ * without one (custom questions only) gives null. The id is the ticket's, as the CSV
+ * export's "Survey results" column gives it, so a later rating replaces an earlier one
+ * and a file import followed by a sync stores one answer per ticket. An unknown answer
+ * or a bad created_at throws a RowProblem saying so.
+ */
+export function freshdeskRatingFeedback(value: unknown, options: Pick<VendorOptions, 'overrides'> = {}): FeedbackInput | null {
+  const rating = jsonObject(value);
+  const ticketId = text(rating.ticket_id);
+  const answer = text(jsonObject(rating.ratings).default_question);
+  if (ticketId === null || answer === null) return null;
+  const createdAt = parseTimestamp(text(rating.created_at), 'UTC', 'created_at');
+  if (createdAt === null) throw new RowProblem('created_at is empty');
+  const agent = text(rating.agent_id);
+  const contact = text(rating.user_id);
+  const comment = text(rating.feedback);
+  return {
+    externalId: `freshdesk:csat:${ticketId}`,
+    kind: 'CSAT',
+    score: freshdeskSurveyScore(answer, options.overrides),
+    comment: comment === '' ? null : comment,
+    createdAt,
+    ticketExternalId: `freshdesk:${ticketId}`,
+    agentExternalId: agent ? `freshdesk:agent:${agent}` : null,
+    customerExternalId: contact ? `freshdesk:contact:${contact}` : null,
+  };
 }

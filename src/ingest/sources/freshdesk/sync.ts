@@ -1,9 +1,9 @@
 import type { SourceRow } from '../../importers/record.ts';
 import type { SyncHttpClient } from '../../sync/http.ts';
 import type { Connector, SyncPage } from '../../sync/runner.ts';
-import type { AgentInput } from '../../types.ts';
+import type { AgentInput, FeedbackInput } from '../../types.ts';
 import { jsonObject } from '../zendesk/tickets.ts';
-import { freshdeskApiTicketRecord, type FreshdeskContext } from './api.ts';
+import { freshdeskApiTicketRecord, freshdeskRatingFeedback, type FreshdeskContext } from './api.ts';
 
 // The Freshdesk connector (developers.freshdesk.com "Tickets"): tickets changed since a
 // time, oldest change first (`GET /api/v2/tickets?updated_since=…&include=stats,requester
@@ -13,7 +13,9 @@ import { freshdeskApiTicketRecord, type FreshdeskContext } from './api.ts';
 // header. The cursor per stream is { since, page }: after a page whose newest change is
 // later than `since` it moves `since` there and restarts at page 1 (updated_since is
 // inclusive, so at worst a boundary ticket is read twice, harmlessly), otherwise it
-// moves to the next page, so a run of equal timestamps cannot loop.
+// moves to the next page, so a run of equal timestamps cannot loop. Last come the
+// satisfaction ratings (`GET /api/v2/surveys/satisfaction_ratings?created_since=…`),
+// the CSAT answers, paged and resumed the same way by their created_at.
 
 /** Where and how to reach an account. */
 export interface FreshdeskAccount {
@@ -35,6 +37,11 @@ interface StreamCursor {
   page: number;
 }
 
+/** The ratings stream's cursor: the run's created_since, its page, and the newest rating read so far. */
+interface RatingsCursor extends StreamCursor {
+  newest: string;
+}
+
 const hasNext = (headers: Headers) => /rel="?next"?/.test(headers.get('link') ?? '');
 
 /** Every page of a list endpoint, following Link rel="next". */
@@ -47,13 +54,18 @@ async function* listAll(http: SyncHttpClient, url: string): AsyncGenerator<Recor
   }
 }
 
+/** The last answer of each id: one upsert may not name a row twice. */
+function lastPerExternalId<T extends { externalId: string }>(rows: readonly T[]): T[] {
+  return [...new Map(rows.map((row) => [row.externalId, row])).values()];
+}
+
 /** A Freshdesk account as a connector. */
 export function freshdeskConnector(http: SyncHttpClient, account: FreshdeskAccount): Connector {
   const base = account.baseUrl.replace(/\/$/, '');
   const start = (account.startTime ?? new Date(0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
     async *pages(stored): AsyncGenerator<SyncPage> {
-      const cursor = { ...(stored as Record<string, StreamCursor | undefined>) };
+      const cursor = { ...(stored as Record<string, StreamCursor | RatingsCursor | undefined>) };
       const agents = new Map<string, { name: string; email: string | null }>();
       for await (const a of listAll(http, `${base}/api/v2/agents`)) {
         const contact = jsonObject(a.contact);
@@ -92,6 +104,32 @@ export function freshdeskConnector(http: SyncHttpClient, account: FreshdeskAccou
           yield { stream: stream === 'tickets' ? 'tickets' : 'deleted tickets', rows, agents: agentInputs, cursor: { ...cursor } };
           if (!more) break;
         }
+      }
+
+      // The API documents no order for ratings: the run keeps created_since and walks
+      // every page, and only at the end moves it to the newest rating seen.
+      for (;;) {
+        const at = (cursor.ratings as RatingsCursor | undefined) ?? { since: start, page: 1, newest: start };
+        const { body, headers } = await http.get(
+          `${base}/api/v2/surveys/satisfaction_ratings?created_since=${encodeURIComponent(at.since)}&per_page=100&page=${at.page}`,
+        );
+        // Of two ratings of one ticket on a page the later is written (one answer per ticket).
+        const ratings = (Array.isArray(body) ? body : []).map(jsonObject).sort((a, b) => String(a.created_at ?? '').localeCompare(String(b.created_at ?? '')));
+        const feedback: FeedbackInput[] = [];
+        const rejects: { record: Record<string, string>; reason: string }[] = [];
+        for (const r of ratings) {
+          try {
+            const answer = freshdeskRatingFeedback(r);
+            if (answer) feedback.push(answer);
+          } catch (error) {
+            rejects.push({ record: { record: JSON.stringify(r) }, reason: `satisfaction rating ${String(r.id)}: ${error instanceof Error ? error.message : String(error)}` });
+          }
+        }
+        const newest = ratings.map((r) => String(r.created_at ?? '')).reduce((m, v) => (v > m ? v : m), at.newest ?? at.since);
+        const more = hasNext(headers) && ratings.length > 0;
+        cursor.ratings = more ? { since: at.since, page: at.page + 1, newest } : { since: newest, page: 1, newest };
+        yield { stream: 'satisfaction ratings', rows: [], feedback: lastPerExternalId(feedback), rejects, cursor: { ...cursor } };
+        if (!more) break;
       }
     },
   };
