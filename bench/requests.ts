@@ -1,41 +1,90 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, Agent, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
-import { createServer } from '../src/server.ts';
+import { Agent, request } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
+import { createApiToken } from '../src/auth/tokens.ts';
 
-// Per-request overhead (bench/README.md, "Requests"): the trivial
-// `tickets(first: 10) { nodes { id } }` against the real server over loopback HTTP,
-// keep-alive, CONCURRENCY requests in flight for SECONDS, in development mode (no token)
-// and production mode (token check, masking, limits), alternating in rounds.
+// Per-request overhead (bench/README.md, "Requests"): queries against the real server
+// over loopback HTTP with keep-alive, CONCURRENCY requests in flight for SECONDS.
+// Each server tree (BENCH_TREES, `label=dir,...`; default: this tree) runs in its own
+// process (bench/requests-server.ts) so this load generator does not share its core, in
+// development mode (no token) and production mode (a stored ANALYST token: looked up,
+// masking, limits, armor, cost). Every (tree, mode, query) is measured ROUNDS times,
+// in rotation, so background load hits every side alike; every answer is checked.
 //   npx tsx bench/requests.ts
+//   BENCH_TREES=before=/tmp/before,after=. BENCH_PROFILE=/tmp/prof npx tsx bench/requests.ts
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MODES = (process.env.BENCH_MODES ?? 'development,production').split(',');
 
-const db = await openBenchDatabase(benchDatabaseUrl());
-const token = randomBytes(24).toString('hex');
-const body = JSON.stringify({ query: '{ tickets(first: 10) { nodes { id } } }' });
+/** The measured documents: the trivial page and a 100-ticket page with nested relations. */
+export const REQUEST_QUERIES: Record<string, { query: string; check: (body: string) => boolean }> = {
+  trivial: {
+    query: '{ tickets(first: 10) { nodes { id } } }',
+    check: (body) => (body.match(/"id":/g) ?? []).length === 10,
+  },
+  nested: {
+    query:
+      '{ tickets(first: 100) { nodes { id externalId subject status priority createdAt firstResponseSeconds ' +
+      'assignee { id name team { id name } } team { id name } customer { id name tier } feedback { kind score createdAt } } } }',
+    check: (body) => (body.match(/"externalId":/g) ?? []).length === 100 && body.includes('"assignee":{') && body.includes('"feedback":['),
+  },
+};
+const QUERIES = (process.env.BENCH_QUERIES ?? Object.keys(REQUEST_QUERIES).join(',')).split(',');
 
-async function serve(production: boolean) {
-  const yoga = createServer({
-    db,
-    production,
-    graphiql: false,
-    config: { adminToken: token, rateLimitPerMinute: 100_000_000, queryTimeoutMs: 60_000 },
+interface Tree {
+  label: string;
+  dir: string;
+}
+
+function trees(): Tree[] {
+  const spec = process.env.BENCH_TREES ?? `current=${fileURLToPath(new URL('..', import.meta.url))}`;
+  return spec.split(',').map((item) => {
+    const [label, dir] = item.split('=');
+    return { label, dir };
   });
-  const http = createHttpServer(yoga);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return { http, port: (http.address() as AddressInfo).port, production };
+}
+
+/** Starts a server process for a tree; resolves with its ports. */
+function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+  const execArgv = ['--import', 'tsx'];
+  const child = fork(fileURLToPath(new URL('./requests-server.ts', import.meta.url)), [], {
+    cwd: tree.dir,
+    execArgv,
+    env: { ...process.env, SG_ROOT: tree.dir, SG_DATABASE_URL: url, SG_ADMIN_TOKEN: adminToken },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, ports: (message as { ports: Record<string, number> }).ports }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`server of ${tree.label} exited with ${code}`)));
+  });
+}
+
+/** BENCH_PROFILE=<dir>: each server's CPU profile of the measured rounds (not the warm-up) goes there. */
+const PROFILE_DIR = process.env.BENCH_PROFILE ?? '';
+
+/** Sends a message to a server process and waits for its acknowledgement. */
+function ask(child: ChildProcess, message: object): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('message', () => resolve());
+    child.send(message);
+  });
 }
 
 /** Requests per second for SECONDS with CONCURRENCY loops; every answer is checked. */
-async function load(port: number, production: boolean): Promise<number> {
+async function load(port: number, token: string | null, name: string, seconds = SECONDS): Promise<number> {
+  const body = JSON.stringify({ query: REQUEST_QUERIES[name].query });
+  const check = REQUEST_QUERIES[name].check;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
-  if (production) headers.authorization = `Bearer ${token}`;
+  if (token) headers.authorization = `Bearer ${token}`;
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers }, (res) => {
@@ -43,14 +92,15 @@ async function load(port: number, production: boolean): Promise<number> {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200 || !text.includes('"nodes"')) reject(new Error(`bad answer ${res.statusCode}: ${text.slice(0, 200)}`));
+          if (res.statusCode !== 200 || text.includes('"errors"') || !check(text)) reject(new Error(`bad answer ${res.statusCode}: ${text.slice(0, 300)}`));
           else resolve();
         });
       });
       req.on('error', reject);
       req.end(body);
     });
-  const until = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  const until = started + seconds * 1000;
   let done = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -60,22 +110,63 @@ async function load(port: number, production: boolean): Promise<number> {
       }
     }),
   );
+  const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  return done / SECONDS;
+  return done / elapsed;
 }
 
-const servers = [await serve(false), await serve(true)];
-const rates: Record<string, number[]> = { development: [], production: [] };
-try {
-  for (const s of servers) await load(s.port, s.production); // warm-up
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const s of servers) rates[s.production ? 'production' : 'development'].push(await load(s.port, s.production));
-  }
-} finally {
-  for (const s of servers) await new Promise((resolve) => s.http.close(resolve));
+async function main(): Promise<void> {
+  const url = benchDatabaseUrl();
+  const db = await openBenchDatabase(url);
+  const adminToken = randomBytes(24).toString('hex');
+  // A stored token, as production clients use (the ADMIN_TOKEN skips the lookup); removed at the end.
+  const { token, secret } = await createApiToken(db, { name: `bench-requests-${randomBytes(4).toString('hex')}`, role: 'ANALYST' });
   await db.close();
+  const started = await Promise.all(trees().map(async (tree) => ({ tree, ...(await startServer(tree, url, adminToken)) })));
+  const rates = new Map<string, number[]>();
+  const loads: number[] = [];
+  try {
+    for (const s of started) for (const mode of MODES) for (const name of QUERIES) await load(s.ports[mode], mode === 'production' ? secret : null, name, 2); // warm-up
+    if (PROFILE_DIR) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      await Promise.all(started.map((s) => ask(s.child, { profile: 'start' })));
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of QUERIES) {
+        for (const mode of MODES) {
+          for (const s of started) {
+            const key = `${name}\t${mode}\t${s.tree.label}`;
+            const rate = await load(s.ports[mode], mode === 'production' ? secret : null, name);
+            rates.set(key, [...(rates.get(key) ?? []), rate]);
+            loads.push(loadavg()[0]);
+          }
+        }
+      }
+    }
+    if (PROFILE_DIR) {
+      for (const s of started) await ask(s.child, { profile: 'stop', file: `${PROFILE_DIR}/${s.tree.label}.cpuprofile` });
+      console.log(`CPU profiles of the measured rounds in ${PROFILE_DIR}/<tree>.cpuprofile`);
+    }
+  } finally {
+    for (const s of started) {
+      const exited = new Promise((resolve) => s.child.once('exit', resolve));
+      s.child.disconnect();
+      await exited;
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('DELETE FROM "ApiToken" WHERE id = $1', [token.id]);
+    await client.end();
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  console.log(
+    `${CONCURRENCY} in flight, ${SECONDS} s x ${ROUNDS} rounds per (query, mode, tree), ${cpus().length} cores, ` +
+      `load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (1 min)`,
+  );
+  for (const [key, list] of rates) {
+    const [name, mode, label] = key.split('\t');
+    console.log(`  ${name.padEnd(8)} ${mode.padEnd(12)} ${label.padEnd(8)} ${list.map((r) => r.toFixed(0)).join(' / ')} req/s (median ${median(list).toFixed(0)})`);
+  }
 }
-console.log(`tickets(first: 10) { nodes { id } }: ${CONCURRENCY} in flight, ${SECONDS} s x ${ROUNDS} rounds per mode, ${cpus().length} cores`);
-for (const [mode, list] of Object.entries(rates)) {
-  console.log(`  ${mode}: ${list.map((r) => r.toFixed(0)).join(' / ')} req/s (best ${Math.max(...list).toFixed(0)})`);
-}
+
+await main();

@@ -29,7 +29,6 @@ import { currentRequest } from './auth/request.ts';
 import { guardTeamScope } from './auth/row-guard.ts';
 import {
   DEFAULT_AUTH_FAILURES_PER_MINUTE,
-  MAX_BODY_BYTES,
   useAccessPolicy,
   useAuthGate,
   useBodyLimit,
@@ -232,7 +231,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     batching: false,
     // Yoga's own probe answers before any plugin: keep it off /health, which checks the database.
     healthCheckEndpoint: '/health/live',
-    maxRequestBodySize: MAX_BODY_BYTES,
+    // useBodyLimit enforces MAX_BODY_BYTES (yoga's limit would pipe every body through a stream).
+    maxRequestBodySize: false,
     cors: config.corsOrigins.length > 0
       ? {
           origin: config.corsOrigins,

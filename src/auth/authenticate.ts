@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import { userError } from '../errors.ts';
 import { DEVELOPMENT_VIEWER, type Viewer } from '../schema/context.ts';
 import { hashSecret, sameSecret } from './tokens.ts';
+import { cachedToken, rememberToken, tokenGeneration } from './token-cache.ts';
 
 /** How requests are authenticated. */
 export interface AuthSettings {
@@ -54,7 +55,9 @@ export async function authenticate(db: Database, authorization: string | null, s
   if (settings.adminToken !== null && sameSecret(secret, settings.adminToken)) {
     return { viewer: ADMIN_TOKEN_VIEWER, rateKey: 'admin-token', ratePerMinute: settings.defaultRateLimit };
   }
-  const token = await db.prisma.apiToken.findUnique({ where: { secretHash: hashSecret(secret) } });
+  const secretHash = hashSecret(secret);
+  const generation = tokenGeneration(db);
+  const token = cachedToken(db, secretHash) ?? (await db.prisma.apiToken.findUnique({ where: { secretHash } }));
   if (!token) throw unauthenticated('the API token is not valid');
   if (token.revokedAt) throw unauthenticated(`the API token "${token.name}" was revoked`);
   if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) {
@@ -62,7 +65,9 @@ export async function authenticate(db: Database, authorization: string | null, s
   }
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
     await db.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now }, select: { id: true } });
+    token.lastUsedAt = now;
   }
+  rememberToken(db, secretHash, token, generation);
   return {
     viewer: {
       role: token.role,

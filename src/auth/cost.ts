@@ -18,6 +18,7 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import type { Plugin } from 'graphql-yoga';
 import { bucketCount, type Granularity, type IsoWeekday } from '../analytics/buckets.ts';
 import { userError } from '../errors.ts';
+import { documentMemo } from '../schema/document-memo.ts';
 import { DEFAULT_PAGE_SIZE } from '../schema/pagination.ts';
 import { MAX_BREAKDOWN_GROUPS, MAX_LIST_ARGUMENT, MAX_NODE_IDS } from '../limits.ts';
 
@@ -232,11 +233,17 @@ export function estimateCost(
   return { cost, largest, problems: walk.problems };
 }
 
-/** Refuses, before execution, an operation whose estimated cost is over `limit` (QUERY_TOO_COMPLEX). */
+/**
+ * Refuses, before execution, an operation whose estimated cost is over `limit`
+ * (QUERY_TOO_COMPLEX). Estimates are remembered per document, operation and variables.
+ */
 export function useCostLimit(limit: number): Plugin {
+  const estimates = documentMemo<CostEstimate>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const estimate = estimateCost(args.schema, args.document, args.operationName, args.variableValues as Record<string, unknown>);
+      const variables = args.variableValues as Record<string, unknown> | null | undefined;
+      const key = `${args.operationName ?? ''}\u0000${variables ? JSON.stringify(variables) : ''}`;
+      const estimate = estimates(args.schema, args.document, key, () => estimateCost(args.schema, args.document, args.operationName, variables));
       if (estimate.problems.length > 0) {
         const [first] = estimate.problems;
         setResultAndStopExecution({

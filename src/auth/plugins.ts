@@ -1,4 +1,4 @@
-import { GraphQLError, getOperationAST, visit, type ASTVisitor, type ValidationContext } from 'graphql';
+import { GraphQLError, getOperationAST, visit, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
 import { newRequestSqlContext, runInRequest, type RequestBudget } from '../db/request-context.ts';
@@ -7,6 +7,7 @@ import { isConnectionFailure } from '../db/failures.ts';
 import { unstorableText } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
+import { documentMemo } from '../schema/document-memo.ts';
 import { authenticate, type AuthSettings } from './authenticate.ts';
 import { accessViolation } from './policy.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -81,7 +82,12 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
           operationName: null,
           errorCodes: new Set(),
         };
-        return runWithRequest(record, () => runInRequest(record.sql, wrapped));
+        // The request's deadline timer and its hook on the client's signal end with it.
+        const finish = () => record.sql.finish();
+        const result = runWithRequest(record, () => runInRequest(record.sql, wrapped));
+        if (result instanceof Promise) return result.finally(finish);
+        finish();
+        return result;
       },
     },
     onExecute({ args }) {
@@ -127,7 +133,8 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
 
 /**
  * Refuses bodies over `maxBytes` with HTTP 413: by Content-Length when the client sends
- * one, else by reading at most that much of the stream.
+ * one, else by reading at most that much of the stream. The server's only body limit
+ * (yoga's own, which pipes every body through a counting stream, is off).
  */
 export function useBodyLimit(maxBytes: number = MAX_BODY_BYTES): Plugin {
   const tooLarge = (size: string) =>
@@ -137,7 +144,13 @@ export function useBodyLimit(maxBytes: number = MAX_BODY_BYTES): Plugin {
       if (!request.body || request.method === 'GET' || request.method === 'HEAD') return;
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        if (Number(declared) > maxBytes) endResponse(errorResponse(fetchAPI, tooLarge(`${declared} bytes`), 413));
+        // One non-negative integer only ("10, 10" and the like are request-smuggling attempts).
+        if (!/^\d+$/.test(declared)) {
+          endResponse(errorResponse(fetchAPI, userError('BAD_USER_INPUT', 'the Content-Length header must be one non-negative integer'), 400));
+        } else if (Number(declared) > maxBytes) {
+          endResponse(errorResponse(fetchAPI, tooLarge(`${declared} bytes`), 413));
+        }
+        // The HTTP parser delivers exactly the declared length: nothing more to count.
         return;
       }
       const reader = request.body.getReader();
@@ -315,13 +328,33 @@ function findUnstorable(value: unknown, path: string, depth = 0): { path: string
   return null;
 }
 
+/** The first string literal of a document PostgreSQL could not store, with the argument it is in. */
+function unstorableLiteral(document: DocumentNode): { path: string; problem: string } | null {
+  let bad: { path: string; problem: string } | null = null;
+  const argumentNames: string[] = [];
+  visit(document, {
+    Argument: {
+      enter: (node) => void argumentNames.push(node.name.value),
+      leave: () => void argumentNames.pop(),
+    },
+    StringValue(node) {
+      const problem = unstorableText(node.value);
+      if (problem) bad ??= { path: `argument ${argumentNames.at(-1) ?? '(unknown)'}`, problem };
+    },
+  });
+  return bad;
+}
+
 /**
  * Applies the access policy (src/auth/policy.ts) to every operation before it runs, for
  * /graphql and for anything else that executes through this server's pipeline. Also
  * refuses strings PostgreSQL cannot store or compare as text (NUL characters, lone
- * UTF-16 surrogates), naming where they are.
+ * UTF-16 surrogates), naming where they are. What depends on the document alone (the
+ * policy per role, the literals) is worked out once per document.
  */
 export function useAccessPolicy(): Plugin<Context> {
+  const allowed = documentMemo<boolean>();
+  const literals = documentMemo<{ path: string; problem: string } | null>(1);
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const viewer = (args.contextValue as Partial<Context>).viewer;
@@ -329,28 +362,20 @@ export function useAccessPolicy(): Plugin<Context> {
         setResultAndStopExecution({ errors: [userError('UNAUTHENTICATED', 'no viewer: the request was not authenticated')] });
         return;
       }
-      const violation = accessViolation(args.schema, args.document, args.operationName, viewer);
-      if (violation) {
-        setResultAndStopExecution({ errors: [violation] });
-        return;
+      const policyKey = `${args.operationName ?? ''}\u0000${viewer.role}`;
+      // Refusals are built afresh for each request (errors are request-owned); only "allowed" is remembered.
+      if (!allowed(args.schema, args.document, policyKey, () => accessViolation(args.schema, args.document, args.operationName, viewer) === null)) {
+        const violation = accessViolation(args.schema, args.document, args.operationName, viewer);
+        if (violation) {
+          setResultAndStopExecution({ errors: [violation] });
+          return;
+        }
       }
       let bad: { path: string; problem: string } | null = null;
       for (const [name, value] of Object.entries(args.variableValues ?? {})) {
         bad ??= findUnstorable(value, `$${name}`);
       }
-      if (!bad) {
-        const argumentNames: string[] = [];
-        visit(args.document, {
-          Argument: {
-            enter: (node) => void argumentNames.push(node.name.value),
-            leave: () => void argumentNames.pop(),
-          },
-          StringValue(node) {
-            const problem = unstorableText(node.value);
-            if (problem) bad ??= { path: `argument ${argumentNames.at(-1) ?? '(unknown)'}`, problem };
-          },
-        });
-      }
+      bad ??= literals(args.schema, args.document, '', () => unstorableLiteral(args.document));
       if (bad) {
         setResultAndStopExecution({
           errors: [userError('BAD_USER_INPUT', `the string at ${bad.path} ${bad.problem}`, { field: bad.path })],

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import { badInput, userError } from '../errors.ts';
 import type { ApiToken } from '../generated/prisma/client.ts';
 import type { RoleName } from '../schema/context.ts';
+import { forgetTokens } from './token-cache.ts';
 
 /** Prefix of every generated secret: lets secret scanners and people recognise one. */
 export const SECRET_PREFIX = 'sgt_';
@@ -100,5 +101,9 @@ export async function revokeApiToken(db: Database, id: number, now = new Date())
   const existing = await db.prisma.apiToken.findUnique({ where: { id } });
   if (!existing) throw userError('NOT_FOUND', `no ApiToken with id ${id}`, { argument: 'id' });
   if (existing.revokedAt) return existing;
-  return db.prisma.apiToken.update({ where: { id }, data: { revokedAt: now } });
+  // Its trigger (migration 0012_token_notify) tells the other server processes at the
+  // commit; this one forgets its cached tokens before answering.
+  const revoked = await db.prisma.apiToken.update({ where: { id }, data: { revokedAt: now } });
+  forgetTokens(db);
+  return revoked;
 }

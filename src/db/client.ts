@@ -10,6 +10,7 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import {
   currentRequestSql,
   isStatementCancellation,
+  outsideRequest,
   recordStatement,
   runInRequest,
   spendStatement,
@@ -49,7 +50,12 @@ export interface Database {
   ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
   /**
-   * Where queries read (analytics, entity lists): a streaming replica opened from
+   * Calls `onNotify` for each NOTIFY on `channel` (from any session), and `onState` when
+   * listening starts (true) or the listening connection is lost (false; PostgreSQL
+   * reconnects). Until `onState(true)`, a subscriber must assume it misses notifications.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onState: (listening: boolean) => void): void;
+  /** (analytics, entity lists): a streaming replica opened from
    * DATABASE_READ_URL (`withReadReplica`), else absent and reads use this database.
    * Writes, and reads inside mutations, always use this database (the primary).
    */
@@ -370,6 +376,13 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       prisma,
       driver: pgliteDriver(pglite),
       statementCount: () => count,
+      listen(channel, onNotify, onState) {
+        // In process: a notification arrives while the statement that committed it returns.
+        outsideRequest(() => pglite.listen(channel, onNotify)).then(
+          () => onState(true),
+          () => onState(false),
+        );
+      },
       // PGlite runs in this process and one statement at a time: a query would wait
       // behind the running ones, and while this process answers, so does the database.
       ping: async () => {
@@ -407,6 +420,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   probe.release();
   const prisma = countQueries(new PrismaClient({ adapter: new PrismaPg(pool), log }));
   const health = healthConnection(target.url);
+  const listener = notificationListener(target.url);
   return {
     kind: 'postgres',
     location,
@@ -414,10 +428,82 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     driver: postgresDriver(pool),
     statementCount: () => count,
     ping: (timeoutMs) => health.ping(timeoutMs),
+    listen: listener.listen,
     async close() {
+      await listener.close();
       await health.close();
       await prisma.$disconnect();
       await pool.end();
+    },
+  };
+}
+
+/** How long the notification listener waits before reconnecting after losing its connection. */
+const LISTEN_RETRY_MS = 1_000;
+
+/**
+ * One connection kept apart from the pool that LISTENs for the channels subscribers ask
+ * for, opened on the first subscription and reopened after it breaks. Subscribers hear
+ * `onState(false)` when it breaks and `onState(true)` once it listens again.
+ */
+function notificationListener(url: string): Pick<Database, 'listen'> & { close(): Promise<void> } {
+  const subscribers = new Map<string, { onNotify: (payload: string) => void; onState: (listening: boolean) => void }[]>();
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = () => {
+    if (closed || client) return;
+    const next = new pg.Client({ connectionString: url, application_name: 'supportgraph-listen' });
+    client = next;
+    const lost = () => {
+      if (client !== next) return;
+      client = null;
+      for (const list of subscribers.values()) for (const s of list) s.onState(false);
+      void next.end().catch(() => undefined);
+      if (!closed) {
+        retry = setTimeout(connect, LISTEN_RETRY_MS);
+        retry.unref();
+      }
+    };
+    next.on('error', lost);
+    next.on('end', lost);
+    next.on('notification', (message) => {
+      for (const s of subscribers.get(message.channel) ?? []) s.onNotify(message.payload ?? '');
+    });
+    void (async () => {
+      try {
+        await next.connect();
+        // The listener must not keep a finished process (a CLI, a test) alive.
+        (next as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+        for (const channel of subscribers.keys()) await next.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+        if (client === next) for (const list of subscribers.values()) for (const s of list) s.onState(true);
+      } catch {
+        lost();
+      }
+    })();
+  };
+  return {
+    listen(channel, onNotify, onState) {
+      const list = subscribers.get(channel) ?? [];
+      list.push({ onNotify, onState });
+      subscribers.set(channel, list);
+      if (client) {
+        // A new channel on a live connection: listening starts once LISTEN is through.
+        const current = client;
+        current.query(`LISTEN "${channel.replace(/"/g, '""')}"`).then(
+          () => client === current && onState(true),
+          () => undefined,
+        );
+      } else {
+        connect();
+      }
+    },
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const current = client;
+      client = null;
+      await current?.end().catch(() => undefined);
     },
   };
 }

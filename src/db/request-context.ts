@@ -29,6 +29,8 @@ export interface RequestSqlContext {
   begun: number;
   /** Which whole-request budget ran out, if one did: its statements or its time. */
   budgetExceeded: 'statements' | 'deadline' | null;
+  /** Stops the deadline timer and unhooks from the client's signal, once the request is answered. */
+  finish(): void;
 }
 
 /** Budgets of a whole request, beyond the statement_timeout of each statement. */
@@ -55,12 +57,26 @@ export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSi
     deadlineMs: budget?.deadlineMs ?? null,
     begun: 0,
     budgetExceeded: null,
+    finish: () => undefined,
   };
   if (budget) {
-    // The deadline aborts like a client that went away: running SQL is cancelled, new SQL refused.
-    const deadline = AbortSignal.timeout(budget.deadlineMs);
-    deadline.addEventListener('abort', () => (context.budgetExceeded ??= 'deadline'), { once: true });
-    context.signal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    // The deadline aborts like a client that went away: running SQL is cancelled, new SQL
+    // refused. One controller and one timer (AbortSignal.timeout + AbortSignal.any cost
+    // several times more per request), both let go when the request is answered.
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      context.budgetExceeded ??= 'deadline';
+      controller.abort();
+    }, budget.deadlineMs);
+    timer.unref();
+    const gone = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', gone, { once: true });
+    context.signal = controller.signal;
+    context.finish = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', gone);
+    };
   }
   return context;
 }
@@ -90,6 +106,11 @@ export const STATEMENT_BUDGET = 'SG_STATEMENT_BUDGET';
 /** Runs `work` with `context` as the current request (for every await inside it). */
 export function runInRequest<T>(context: RequestSqlContext, work: () => T): T {
   return storage.run(context, work);
+}
+
+/** Runs `work` as background work, outside whatever request is current (not counted, no timeout). */
+export function outsideRequest<T>(work: () => T): T {
+  return storage.exit(work);
 }
 
 /** The request the current code serves, if any. */

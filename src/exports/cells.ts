@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { ColumnKind } from './plan.ts';
+import type { Column } from './plan.ts';
 
 // OWASP "CSV injection": a spreadsheet runs a text cell starting with one of these as a formula.
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -16,10 +16,16 @@ function instant(value: unknown): DateTime | null {
   return parsed.isValid ? parsed : null;
 }
 
-/** An instant as local wall time in `zone`, `yyyy-MM-dd HH:mm:ss`, which spreadsheets read as a date. */
+/**
+ * An instant as ISO 8601 local time in `zone` with its UTC offset,
+ * `2026-10-25T02:00:00+02:00` (milliseconds only when there are any): the offset tells
+ * the two repeated hours of a DST fall-back apart.
+ */
 export function localDateTime(value: unknown, zone: string): string | null {
   const parsed = instant(value);
-  return parsed ? parsed.setZone(zone).toFormat('yyyy-MM-dd HH:mm:ss') : null;
+  if (!parsed) return null;
+  const local = parsed.setZone(zone);
+  return local.toFormat(local.millisecond === 0 ? "yyyy-MM-dd'T'HH:mm:ssZZ" : "yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
 }
 
 function text(value: unknown): string {
@@ -29,15 +35,38 @@ function text(value: unknown): string {
 }
 
 /**
- * One CSV cell: numbers stay plain numbers (durations in seconds, rates as fractions),
- * instants become local time in the export's zone, lists are joined with ", ", and
- * any text is escaped against formula injection.
+ * `value` rounded half away from zero to `decimals` places. The scaled value is nudged by
+ * one unit of float error first, so 1.005 (stored as 1.00499999...) rounds to 1.01.
  */
-export function csvCell(value: unknown, kind: ColumnKind, zone: string): string {
+export function roundTo(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  const rounded = Math.round(Math.abs(value) * factor * (1 + Number.EPSILON)) / factor;
+  return value < 0 && rounded !== 0 ? -rounded : rounded;
+}
+
+/** What a cell is written from: the column's kind and its rounding. */
+export type CellFormat = Pick<Column, 'kind' | 'decimals'>;
+
+/**
+ * A number as CSV and XLSX write it, in the unit the header states: a duration metric's
+ * seconds as hours, a fraction as a percentage (CSV: 25 for 0.25), rounded to the column's
+ * decimals; raw seconds and plain numbers only rounded.
+ */
+export function writtenNumber(value: number, format: CellFormat): number {
+  const scaled = format.kind === 'duration' ? value / 3600 : format.kind === 'percent' ? value * 100 : value;
+  return format.decimals === null ? scaled : roundTo(scaled, format.decimals);
+}
+
+/**
+ * One CSV cell: numbers in the unit of their header, rounded (see `writtenNumber`),
+ * instants ISO 8601 with the offset of the export's zone, lists joined with ", ", and any
+ * text escaped against formula injection.
+ */
+export function csvCell(value: unknown, format: CellFormat, zone: string): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(writtenNumber(value, format)) : '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (kind === 'datetime') {
+  if (format.kind === 'datetime') {
     const local = localDateTime(value, zone);
     if (local !== null) return local;
   }
@@ -50,37 +79,47 @@ export interface XlsxCell {
   numFmt?: string;
 }
 
-/** Number formats of typed columns: durations in hours, rates as percentages, dates as local time. */
-export const XLSX_FORMATS = {
-  datetime: 'yyyy-mm-dd hh:mm:ss',
-  duration: '#,##0.00 "h"',
-  percent: '0.0%',
-} as const;
+/**
+ * The number format of a datetime cell: the local wall time, then the offset as literal
+ * text (a spreadsheet date has no zone), so the repeated fall-back hour shows
+ * `2026-10-25T02:00:00+02:00` and then `...+01:00`, while the cell stays a date.
+ */
+export function datetimeFormat(offset: string): string {
+  return `yyyy-mm-dd"T"hh:mm:ss"${offset}"`;
+}
+
+/** The number format of a numeric column: as many fixed decimals as it is rounded to; percentages with `%`. */
+export function numberFormat(format: CellFormat): string | undefined {
+  if (format.decimals === null) return undefined;
+  const digits = format.decimals > 0 ? `0.${'0'.repeat(format.decimals)}` : '0';
+  return format.kind === 'percent' ? `${digits}%` : digits;
+}
 
 // Excel refuses longer cell text.
 const MAX_XLSX_TEXT = 32_767;
 
 /**
- * One XLSX cell: numbers as numbers, durations converted from seconds to hours, rates
- * as fractions shown as percentages, instants as dates showing the wall time in `zone`
- * (a spreadsheet date has no zone). Text is stored as text, never as a formula.
+ * One XLSX cell: numbers as numbers in the unit of their header, rounded like CSV (a
+ * percentage is stored as its fraction, 0.25 shown as 25.0 %), with a number format of
+ * that precision; instants as dates showing the wall time in `zone` and its offset. Text
+ * is stored as text, never as a formula.
  */
-export function xlsxCell(value: unknown, kind: ColumnKind, zone: string): XlsxCell {
+export function xlsxCell(value: unknown, format: CellFormat, zone: string): XlsxCell {
   if (value === null || value === undefined) return { value: null };
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return { value: null };
-    if (kind === 'duration') return { value: value / 3600, numFmt: XLSX_FORMATS.duration };
-    if (kind === 'percent') return { value, numFmt: XLSX_FORMATS.percent };
-    return { value };
+    const written = writtenNumber(value, format);
+    const numFmt = numberFormat(format);
+    return { value: format.kind === 'percent' ? roundTo(written / 100, (format.decimals ?? 0) + 2) : written, ...(numFmt ? { numFmt } : {}) };
   }
   if (typeof value === 'boolean') return { value };
-  if (kind === 'datetime') {
+  if (format.kind === 'datetime') {
     const parsed = instant(value);
     if (parsed) {
       const local = parsed.setZone(zone);
       // The wall-clock fields as a UTC date: that is how exceljs stores a zone-less spreadsheet date.
       const wall = new Date(Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond));
-      return { value: wall, numFmt: XLSX_FORMATS.datetime };
+      return { value: wall, numFmt: datetimeFormat(local.toFormat('ZZ')) };
     }
   }
   return { value: text(value).slice(0, MAX_XLSX_TEXT) };

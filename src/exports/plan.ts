@@ -21,17 +21,25 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { badInput } from '../errors.ts';
+import { columnFormat, columnHeader, type ColumnFormat, type ColumnKind, type FieldSegment } from './labels.ts';
 
-/** How a column's values are written: the unit decides the spreadsheet cell type and format. */
-export type ColumnKind = 'text' | 'number' | 'boolean' | 'datetime' | 'duration' | 'percent' | 'list' | 'json';
+export type { ColumnKind } from './labels.ts';
 
-/** One column of an export: its header and where its value sits inside a row item. */
+/** One column of an export: its names and where its value sits inside a row item. */
 export interface Column {
-  /** Header: the response keys from the row item down to the value, joined with dots. */
+  /** The response keys from the row item down to the value, joined with dots: JSON's key. */
   name: string;
+  /** The readable header CSV and XLSX write, with the unit of the written value: `First response time, median (h)`. */
+  header: string;
   /** Response keys from the row item to the value. */
   path: string[];
+  /** The schema fields behind `name`, one per step (the header is made from them). */
+  segments: FieldSegment[];
   kind: ColumnKind;
+  /** Decimals CSV and XLSX round the written number to; null for non-numbers. */
+  decimals: number | null;
+  /** The unit of the written value, stated in the header (`h`, `s`, `%`); null for none. */
+  unit: string | null;
 }
 
 /**
@@ -82,35 +90,14 @@ export const EXPORT_PAGE_SIZE = 100;
 
 const PAGE_INFO_KEY = '__exportPageInfo';
 const AFTER_VARIABLE = '__exportAfter';
-const NUMBER_SCALARS = new Set(['Int', 'Float', 'NonNegativeInt', 'PositiveInt', 'NonNegativeFloat', 'PositiveFloat', 'BigInt']);
-const DURATION_STATS = new Set(['avg', 'median', 'p90', 'min', 'max']);
-
-/**
- * The cell kind of a leaf field, from its GraphQL type and name: DateTime is a date,
- * seconds (DurationStats statistics, `*Seconds` fields) are durations, `*Rate` and
- * `attainment` fractions are percentages, other numbers are numbers.
- */
-export function columnKind(parentTypeName: string, fieldName: string, type: GraphQLNamedType, isList: boolean): ColumnKind {
-  if (isList) return 'list';
-  if (isEnumType(type)) return 'text';
-  if (!isScalarType(type)) return 'text';
-  if (type.name === 'DateTime') return 'datetime';
-  if (type.name === 'Boolean') return 'boolean';
-  if (type.name === 'JSON' || type.name === 'JSONObject') return 'json';
-  if (NUMBER_SCALARS.has(type.name)) {
-    if (parentTypeName === 'DurationStats' && DURATION_STATS.has(fieldName)) return 'duration';
-    if (/Seconds$/.test(fieldName)) return 'duration';
-    if (/Rate$/.test(fieldName) || fieldName === 'attainment') return 'percent';
-    return 'number';
-  }
-  return 'text';
-}
 
 // --- the shape of a selection, typed by the schema ---------------------------------
 
 interface LeafShape {
   kind: 'leaf';
-  column: ColumnKind;
+  format: ColumnFormat;
+  /** The fields from the data root down to this leaf. */
+  trail: FieldSegment[];
 }
 interface ObjectShape {
   kind: 'object';
@@ -119,6 +106,8 @@ interface ObjectShape {
 interface ListShape {
   kind: 'list';
   item: ObjectShape;
+  /** The fields from the data root down to this list. */
+  trail: FieldSegment[];
 }
 type Shape = LeafShape | ObjectShape | ListShape;
 
@@ -144,30 +133,42 @@ function unwrapList(type: GraphQLOutputType): { named: GraphQLNamedType; list: b
   return { named: getNamedType(current), list: depth > 0, depth };
 }
 
-function shapeOfSelection(schema: GraphQLSchema, selectionSet: SelectionSetNode, parent: GraphQLCompositeType, into: ObjectShape): ObjectShape {
+const JSON_FORMAT: ColumnFormat = { kind: 'json', decimals: null, unit: null };
+const TEXT_FORMAT: ColumnFormat = { kind: 'text', decimals: null, unit: null };
+
+function shapeOfSelection(
+  schema: GraphQLSchema,
+  selectionSet: SelectionSetNode,
+  parent: GraphQLCompositeType,
+  into: ObjectShape,
+  trail: FieldSegment[],
+): ObjectShape {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-      if (condition && isCompositeType(condition)) shapeOfSelection(schema, selection.selectionSet, condition, into);
+      if (condition && isCompositeType(condition)) shapeOfSelection(schema, selection.selectionSet, condition, into, trail);
       continue;
     }
     if (selection.kind !== Kind.FIELD) continue; // fragment spreads are inlined before planning
     const key = selection.alias?.value ?? selection.name.value;
     const name = selection.name.value;
     if (name === '__typename') {
-      mergeInto(into, key, { kind: 'leaf', column: 'text' });
+      const here = [...trail, { parentType: parent.name, field: name, key, type: 'String' }];
+      mergeInto(into, key, { kind: 'leaf', format: columnFormat(here, false), trail: here });
       continue;
     }
     const field = fieldOf(parent, name);
     if (!field) continue;
     const { named, list, depth } = unwrapList(field.type);
+    const here = [...trail, { parentType: parent.name, field: name, key, type: named.name }];
     if (isCompositeType(named) && selection.selectionSet) {
-      const item = shapeOfSelection(schema, selection.selectionSet, named, { kind: 'object', fields: new Map() });
+      const item = shapeOfSelection(schema, selection.selectionSet, named, { kind: 'object', fields: new Map() }, here);
       // Lists of lists are too irregular for a table; their items are written as JSON.
-      if (depth > 1) mergeInto(into, key, { kind: 'leaf', column: 'json' });
-      else mergeInto(into, key, list ? { kind: 'list', item } : item);
+      if (depth > 1) mergeInto(into, key, { kind: 'leaf', format: JSON_FORMAT, trail: here });
+      else mergeInto(into, key, list ? { kind: 'list', item, trail: here } : item);
     } else {
-      mergeInto(into, key, { kind: 'leaf', column: depth > 1 ? 'json' : columnKind(parent.name, name, named, list) });
+      const format = depth > 1 ? JSON_FORMAT : isEnumType(named) || !isScalarType(named) ? TEXT_FORMAT : columnFormat(here, list);
+      mergeInto(into, key, { kind: 'leaf', format, trail: here });
     }
   }
   return into;
@@ -239,11 +240,16 @@ function listsIn(shape: ObjectShape, prefix: string[] = []): FoundList[] {
   return found;
 }
 
+function makeColumn(name: string, path: string[], segments: FieldSegment[], format: ColumnFormat): Column {
+  return { name, header: columnHeader(segments, format), path, segments, kind: format.kind, decimals: format.decimals, unit: format.unit };
+}
+
 function leafColumns(shape: ObjectShape, prefix: string[] = []): Column[] {
   const columns: Column[] = [];
   for (const [key, child] of shape.fields) {
-    if (child.kind === 'leaf') columns.push({ name: [...prefix, key].join('.'), path: [...prefix, key], kind: child.column });
-    else if (child.kind === 'object') columns.push(...leafColumns(child, [...prefix, key]));
+    const path = [...prefix, key];
+    if (child.kind === 'leaf') columns.push(makeColumn(path.join('.'), path, child.trail.slice(-path.length), child.format));
+    else if (child.kind === 'object') columns.push(...leafColumns(child, path));
   }
   return columns;
 }
@@ -274,20 +280,31 @@ function planItem(listPath: string[], item: ObjectShape, where: string[]): Table
   const columns = leafColumns(shape).map((c) => ({ ...c, name: rename(c.path) }));
   if (inner.length === 0) return { listPath, columns, nested: null };
   const nestedPlan = planItem(inner[0].path, inner[0].list.item, [...where, ...inner[0].path]);
-  return { listPath, columns, nested: prefixNames(nestedPlan, rename(inner[0].path)) };
+  const listSegments = inner[0].list.trail.slice(-inner[0].path.length);
+  return { listPath, columns, nested: prefixNames(nestedPlan, rename(inner[0].path), listSegments) };
 }
 
-function prefixNames(plan: TablePlan, prefix: string): TablePlan {
+function prefixNames(plan: TablePlan, prefix: string, segments: FieldSegment[]): TablePlan {
   return {
     ...plan,
-    columns: plan.columns.map((c) => ({ ...c, name: `${prefix}.${c.name}` })),
-    nested: plan.nested ? prefixNames(plan.nested, prefix) : null,
+    columns: plan.columns.map((c) => {
+      const prefixed = [...segments, ...c.segments];
+      return { ...c, name: `${prefix}.${c.name}`, segments: prefixed, header: columnHeader(prefixed, c) };
+    }),
+    nested: plan.nested ? prefixNames(plan.nested, prefix, segments) : null,
   };
 }
 
 /** Every column a plan produces, outer item first, in row order. */
 export function allColumns(plan: TablePlan): Column[] {
   return plan.nested ? [...plan.columns, ...allColumns(plan.nested)] : plan.columns;
+}
+
+/** Headers that would repeat (two aliases of one field, say) get their path in brackets. */
+function distinctHeaders(columns: Column[]): void {
+  const seen = new Map<string, number>();
+  for (const column of columns) seen.set(column.header, (seen.get(column.header) ?? 0) + 1);
+  for (const column of columns) if ((seen.get(column.header) ?? 0) > 1) column.header = `${column.header} [${column.name}]`;
 }
 
 function sheetName(path: string[], taken: Set<string>): string {
@@ -446,7 +463,7 @@ export function planExport(
   const operation = inlineFragments(document, selected);
   const root = schema.getQueryType();
   if (!root) throw badInput('the schema has no query type');
-  const shape = shapeOfSelection(schema, operation.selectionSet, root, { kind: 'object', fields: new Map() });
+  const shape = shapeOfSelection(schema, operation.selectionSet, root, { kind: 'object', fields: new Map() }, []);
   const lists = listsIn(shape);
 
   let tables: ExportTable[];
@@ -466,6 +483,8 @@ export function planExport(
       { lists: lists.map((l) => l.path.join('.')) },
     );
   }
+
+  for (const table of tables) distinctHeaders(allColumns(table.plan));
 
   let finalOperation = operation;
   let paging: PagingTarget | null = null;

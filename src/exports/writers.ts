@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
-import { csvCell, escapeFormula, jsonCell, localDateTime, xlsxCell, XLSX_FORMATS } from './cells.ts';
+import { csvCell, escapeFormula, jsonCell, numberFormat, writtenNumber, xlsxCell } from './cells.ts';
 import type { Row } from './flatten.ts';
 import type { Column } from './plan.ts';
 
@@ -44,21 +44,22 @@ export function csvSafeLines(text: string): string {
 }
 
 /**
- * Writes one table as RFC 4180 CSV: UTF-8, CRLF line ends, a header row, fields quoted
+ * Writes one table as RFC 4180 CSV: UTF-8, CRLF line ends, a header row of readable
+ * headers with units (cells see `csvCell`), fields quoted
  * when they hold a comma, quote, CR or LF (csv-stringify quotes only its own record
  * delimiter, so a bare LF or CR would start a new row); one chunk per batch.
  */
 export async function* csvChunks(table: TableSource, options: WriterOptions, stats: WriteStats): AsyncGenerator<Uint8Array> {
   const format = (rows: string[][]) => stringify(rows, { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
-  yield encoder.encode((options.bom ? '\uFEFF' : '') + format([table.columns.map((c) => csvSafeLines(escapeFormula(c.name)))]));
+  yield encoder.encode((options.bom ? '\uFEFF' : '') + format([table.columns.map((c) => csvSafeLines(escapeFormula(c.header)))]));
   for await (const batch of table.batches) {
     stats.rows += batch.length;
     if (batch.length === 0) continue;
-    yield encoder.encode(format(batch.map((row) => row.map((value, i) => csvSafeLines(csvCell(value, table.columns[i].kind, options.timeZone))))));
+    yield encoder.encode(format(batch.map((row) => row.map((value, i) => csvSafeLines(csvCell(value, table.columns[i], options.timeZone))))));
   }
 }
 
-/** Writes one table as a JSON array of objects keyed by column name, values as GraphQL returned them. */
+/** Writes one table as a JSON array of objects keyed by column path (`metrics.csat.score`), values as GraphQL returned them, unrounded. */
 export async function* jsonChunks(table: TableSource, stats: WriteStats): AsyncGenerator<Uint8Array> {
   yield encoder.encode('[');
   let first = true;
@@ -81,36 +82,33 @@ export async function* jsonChunks(table: TableSource, stats: WriteStats): AsyncG
   yield encoder.encode(first ? ']\n' : '\n]\n');
 }
 
-/** Rough display width of a value, for column widths. */
-function displayLength(value: unknown, column: Column, timeZone: string): number {
+/** Length of a value as the sheet shows it: the rounded number with its fixed decimals, the date with its offset. */
+function displayLength(value: unknown, column: Column): number {
   if (value === null || value === undefined) return 0;
-  switch (column.kind) {
-    case 'datetime':
-      return localDateTime(value, timeZone)?.length ?? 19;
-    case 'duration':
-    case 'percent':
-    case 'number':
-      return Math.min(String(value).length, 14);
-    default:
-      return String(Array.isArray(value) ? value.join(', ') : value).length;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return 0;
+    const written = writtenNumber(value, column);
+    return (column.decimals === null ? String(written) : written.toFixed(column.decimals)).length + (column.kind === 'percent' ? 1 : 0);
   }
+  // yyyy-mm-ddThh:mm:ss+hh:mm
+  if (column.kind === 'datetime') return 25;
+  return String(Array.isArray(value) ? value.join(', ') : value).length;
 }
 
-/** Column widths from the header and the first batch: wide enough to read, never huge. */
-export function columnWidths(columns: Column[], sample: Row[], timeZone: string): number[] {
+/** Column widths from the header and the written values of the first batch: wide enough to read, at most 60. */
+export function columnWidths(columns: Column[], sample: Row[]): number[] {
   return columns.map((column, i) => {
-    const longest = sample.reduce((max, row) => Math.max(max, displayLength(row[i], column, timeZone)), column.name.length);
-    const floor = column.kind === 'datetime' ? 20 : 8;
-    return Math.min(Math.max(longest + 2, floor), 60);
+    const longest = sample.reduce((max, row) => Math.max(max, displayLength(row[i], column)), column.header.length);
+    return Math.min(Math.max(longest + 2, 8), 60);
   });
 }
 
-function openSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, table: TableSource, sample: Row[], timeZone: string): ExcelJS.Worksheet {
+function openSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, table: TableSource, sample: Row[]): ExcelJS.Worksheet {
   const sheet = workbook.addWorksheet(table.name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  const widths = columnWidths(table.columns, sample, timeZone);
+  const widths = columnWidths(table.columns, sample);
   sheet.columns = table.columns.map((column, i) => {
-    const numFmt = column.kind === 'datetime' || column.kind === 'duration' || column.kind === 'percent' ? XLSX_FORMATS[column.kind] : undefined;
-    return { header: column.name, key: `c${i}`, width: widths[i], ...(numFmt ? { style: { numFmt } } : {}) };
+    const numFmt = numberFormat(column);
+    return { header: column.header, key: `c${i}`, width: widths[i], ...(numFmt ? { style: { numFmt } } : {}) };
   });
   const header = sheet.getRow(1);
   // A named font: without one LibreOffice falls back to a serif face.
@@ -122,7 +120,8 @@ function openSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, table: TableSou
 /**
  * Writes tables as an XLSX workbook, one sheet each, streaming: rows are committed as
  * they arrive and the producer waits whenever the reader falls behind. Cells are typed
- * (see `xlsxCell`), the header row is bold and frozen, widths fit the first page.
+ * (see `xlsxCell`), the header row (readable headers with units) is bold in a named
+ * font and frozen, widths fit the header and the first page's written values.
  */
 export async function* xlsxChunks(tables: TableSource[], options: WriterOptions, stats: WriteStats): AsyncGenerator<Uint8Array> {
   const output = new PassThrough();
@@ -133,9 +132,9 @@ export async function* xlsxChunks(tables: TableSource[], options: WriterOptions,
       for (const table of tables) {
         let sheet: ExcelJS.Worksheet | null = null;
         for await (const batch of table.batches) {
-          sheet ??= openSheet(workbook, table, batch, options.timeZone);
+          sheet ??= openSheet(workbook, table, batch);
           for (const row of batch) {
-            const cells = row.map((value, i) => xlsxCell(value, table.columns[i].kind, options.timeZone));
+            const cells = row.map((value, i) => xlsxCell(value, table.columns[i], options.timeZone));
             const added = sheet.addRow(cells.map((c) => c.value));
             cells.forEach((cell, i) => {
               if (cell.numFmt) added.getCell(i + 1).numFmt = cell.numFmt;
@@ -149,7 +148,7 @@ export async function* xlsxChunks(tables: TableSource[], options: WriterOptions,
           if (output.writableNeedDrain) await Promise.race([once(output, 'drain'), once(output, 'close')]);
           if (output.destroyed) return; // the reader went away: stop fetching pages
         }
-        sheet ??= openSheet(workbook, table, [], options.timeZone);
+        sheet ??= openSheet(workbook, table, []);
         sheet.commit();
       }
       await workbook.commit();

@@ -7,6 +7,7 @@ import { dataVersion } from '../db/data-version.ts';
 import type { Logger } from '../logger.ts';
 import type { AnalyticsPathReport } from '../analytics/rollups/report.ts';
 import type { Context } from './context.ts';
+import { documentMemo } from './document-memo.ts';
 
 /**
  * Where cached answers live. Entries are keyed by the data version they were computed
@@ -101,36 +102,45 @@ export interface ResponseCacheOptions {
  * `extensions.responseCache`: HIT or MISS.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin<Context> {
+  // Whether an operation is cacheable, and its printed text, depend on the document alone.
+  const printed = documentMemo<string | null>();
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const operation = args.document.definitions.find(
-        (d: DefinitionNode): d is OperationDefinitionNode =>
-          d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
-      );
-      if (!operation || operation.operation !== 'query') return;
-      const roots = operation.selectionSet.selections;
-      if (!roots.every((s: SelectionNode) => s.kind === Kind.FIELD && CACHED_ROOT_FIELDS.has(s.name.value))) return;
+    onExecute({ args, setResultAndStopExecution }) {
+      const text = printed(args.schema, args.document, args.operationName ?? '', () => {
+        const operation = args.document.definitions.find(
+          (d: DefinitionNode): d is OperationDefinitionNode =>
+            d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
+        );
+        if (!operation || operation.operation !== 'query') return null;
+        const roots = operation.selectionSet.selections;
+        if (!roots.every((s: SelectionNode) => s.kind === Kind.FIELD && CACHED_ROOT_FIELDS.has(s.name.value))) return null;
+        return print(args.document);
+      });
+      // Not cacheable: no await, no extra tick for the request.
+      if (text === null) return;
       const viewer = (args.contextValue as Context).viewer;
       const scope = { role: viewer.role, teams: viewer.teamIds === null ? null : [...viewer.teamIds].sort((a, b) => a - b) };
       const key = createHash('sha256')
-        .update(JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, scope]))
+        .update(JSON.stringify([text, args.operationName ?? null, args.variableValues ?? {}, scope]))
         .digest('hex');
-      // The version is read before the query runs: a write during it makes the entry stale at once.
-      const version = await dataVersion(options.db);
-      const cached = await options.store.get(version, key);
-      if (cached) {
-        setResultAndStopExecution({ ...cached, extensions: { ...cached.extensions, responseCache: 'HIT' } });
-        return;
-      }
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in result) return;
-          const reports = (result.extensions?.analyticsPaths ?? []) as AnalyticsPathReport[];
-          const cacheable = !result.errors?.length && reports.length > 0 && reports.every((r) => !r.timeDependent);
-          if (cacheable) void options.store.set(version, key, result);
-          setResult({ ...result, extensions: { ...result.extensions, responseCache: 'MISS' } });
-        },
-      };
+      return (async () => {
+        // The version is read before the query runs: a write during it makes the entry stale at once.
+        const version = await dataVersion(options.db);
+        const cached = await options.store.get(version, key);
+        if (cached) {
+          setResultAndStopExecution({ ...cached, extensions: { ...cached.extensions, responseCache: 'HIT' } });
+          return;
+        }
+        return {
+          onExecuteDone({ result, setResult }) {
+            if (Symbol.asyncIterator in result) return;
+            const reports = (result.extensions?.analyticsPaths ?? []) as AnalyticsPathReport[];
+            const cacheable = !result.errors?.length && reports.length > 0 && reports.every((r) => !r.timeDependent);
+            if (cacheable) void options.store.set(version, key, result);
+            setResult({ ...result, extensions: { ...result.extensions, responseCache: 'MISS' } });
+          },
+        };
+      })();
     },
   };
 }

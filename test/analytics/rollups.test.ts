@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Granularity } from '../../src/analytics/buckets.ts';
+import { bucketGrid, type Granularity } from '../../src/analytics/buckets.ts';
 import {
   computeBreakdown,
   computeEntityMetrics,
@@ -10,6 +10,7 @@ import {
 } from '../../src/analytics/engine.ts';
 import { RELATIVE_ERROR, ROLLUP_SOURCES } from '../../src/analytics/rollups/definition.ts';
 import { rebuildAllRollups } from '../../src/analytics/rollups/maintain.ts';
+import { coverBuckets, coverInterval } from '../../src/analytics/rollups/planner.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analytics/rollups/report.ts';
 import { inRolledBackTransaction, upsertAgents, upsertFeedback, upsertTeams, upsertTickets } from '../../src/ingest/upsert.ts';
 import type { FeedbackInput, TicketInput } from '../../src/ingest/types.ts';
@@ -115,6 +116,20 @@ async function withPaths<T>(work: () => Promise<T>): Promise<{ value: T; reports
 /** Rows of the rollup tables that a rebuild from scratch would change (none: maintenance kept up). */
 async function rollupDrift(rebuild: 'hourly' | 'full' = 'hourly'): Promise<number> {
   return inRolledBackTransaction(db, async (tx) => {
+    const differing = async (a: string, b: string) => {
+      const [row] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ((TABLE ${a} EXCEPT ALL TABLE ${b}) UNION ALL (TABLE ${b} EXCEPT ALL TABLE ${a})) x`);
+      return row.n;
+    };
+    // The daily/weekly spans that the triggers on the hourly tables keep must equal the
+    // sums of the hourly rows, grouped from scratch (before and after the hourly rebuild,
+    // which writes the hourly tables and so moves the spans by its own deltas).
+    const spanDrift = async (tag: string) => {
+      await tx.query(`CREATE TEMP TABLE snap_s${tag} AS SELECT * FROM "RollupSpan"`);
+      await tx.query(`CREATE TEMP TABLE snap_sb${tag} AS SELECT * FROM "RollupSpanHistogram"`);
+      await tx.query('SELECT supportgraph_span_rebuild_all()');
+      return (await differing(`snap_s${tag}`, '"RollupSpan"')) + (await differing(`snap_sb${tag}`, '"RollupSpanHistogram"'));
+    };
+    const before = await spanDrift('1');
     await tx.query(`CREATE TEMP TABLE snap_h AS SELECT * FROM "RollupHour"`);
     await tx.query(`CREATE TEMP TABLE snap_b AS SELECT * FROM "RollupHistogram"`);
     // The update triggers' hour-by-hour rebuild (migration 0009) of every hour, or the
@@ -130,16 +145,63 @@ async function rollupDrift(rebuild: 'hourly' | 'full' = 'hourly'): Promise<numbe
             WHERE x IS NOT NULL))`,
       );
     } else await rebuildAllRollups(tx);
-    const [row] = await tx.query<{ n: number }>(
-      `SELECT ((SELECT count(*) FROM ((TABLE snap_h EXCEPT ALL TABLE "RollupHour") UNION ALL (TABLE "RollupHour" EXCEPT ALL TABLE snap_h)) x)
-             + (SELECT count(*) FROM ((TABLE snap_b EXCEPT ALL TABLE "RollupHistogram") UNION ALL (TABLE "RollupHistogram" EXCEPT ALL TABLE snap_b)) y))::int AS n`,
-    );
-    return row.n;
+    const hourly = (await differing('snap_h', '"RollupHour"')) + (await differing('snap_b', '"RollupHistogram"'));
+    return before + hourly + (await spanDrift('2'));
   });
 }
 
 const WHOLE_HOUR_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Sydney'];
 const OFFSET_ZONES = ['Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide'];
+
+describe('covering buckets with rollup rows', () => {
+  const at = (s: string) => Date.parse(s);
+  const day = (s: string) => ({ grain: 1, start: at(s), b: 1 });
+
+  it('reads a Berlin week across the DST change as 1 + 22 edge hours and 6 whole UTC days', () => {
+    // Monday 23 March 2026 00:00 CET = Sunday 22:00... 23:00 UTC; the next Monday 00:00 is
+    // CEST (UTC+2, from 29 March) = Sunday 29 March 22:00 UTC. 23 March is a Monday, but
+    // the week [23 Mar, 30 Mar) UTC does not fit, so days 23-28 and two runs of hours.
+    const cover = coverInterval(at('2026-03-22T23:00:00Z'), at('2026-03-29T22:00:00Z'), 1);
+    expect(cover.spans).toEqual(['23', '24', '25', '26', '27', '28'].map((d) => day(`2026-03-${d}T00:00:00Z`)));
+    expect(cover.hours).toEqual([
+      { lo: at('2026-03-22T23:00:00Z'), hi: at('2026-03-23T00:00:00Z'), b: 1 },
+      { lo: at('2026-03-29T00:00:00Z'), hi: at('2026-03-29T22:00:00Z'), b: 1 },
+    ]);
+  });
+
+  it('takes whole UTC weeks where they fit, days up to them and hours at the edges', () => {
+    // Tue 24 Mar 05:00 to Tue 7 Apr 03:00 UTC: 19 hours, Wed-Sun as days, the week of
+    // Monday 30 March, Monday 6 April as a day, 3 hours.
+    const cover = coverInterval(at('2026-03-24T05:00:00Z'), at('2026-04-07T03:00:00Z'), 2);
+    expect(cover.spans).toEqual([
+      ...['25', '26', '27', '28', '29'].map((d) => ({ ...day(`2026-03-${d}T00:00:00Z`), b: 2 })),
+      { grain: 2, start: at('2026-03-30T00:00:00Z'), b: 2 },
+      { grain: 1, start: at('2026-04-06T00:00:00Z'), b: 2 },
+    ]);
+    expect(cover.hours).toEqual([
+      { lo: at('2026-03-24T05:00:00Z'), hi: at('2026-03-25T00:00:00Z'), b: 2 },
+      { lo: at('2026-04-07T00:00:00Z'), hi: at('2026-04-07T03:00:00Z'), b: 2 },
+    ]);
+  });
+
+  it('numbers pieces by bucket, repeats them as bucket 0 for totals, and reads hours from all-teams spans when it may', () => {
+    const buckets = [
+      { start: new Date('2026-03-30T00:00:00Z'), end: new Date('2026-04-06T00:00:00Z') },
+      { start: new Date('2026-04-06T00:00:00Z'), end: new Date('2026-04-06T02:00:00Z') },
+    ];
+    const cover = coverBuckets(buckets, buckets[0].start, buckets[1].end, { totals: true, allTeams: true });
+    const h = (s: string, b: number) => ({ grain: 0, start: at(s), b });
+    expect(cover.hours).toEqual([]);
+    expect(cover.spans).toEqual([
+      { grain: 2, start: at('2026-03-30T00:00:00Z'), b: 1 },
+      h('2026-04-06T00:00:00Z', 2),
+      h('2026-04-06T01:00:00Z', 2),
+      { grain: 2, start: at('2026-03-30T00:00:00Z'), b: 0 },
+      h('2026-04-06T00:00:00Z', 0),
+      h('2026-04-06T01:00:00Z', 0),
+    ]);
+  });
+});
 
 describe('rollups against the raw path', () => {
   beforeAll(async () => {
@@ -153,81 +215,141 @@ describe('rollups against the raw path', () => {
     expect(await rollupDrift('full')).toBe(0);
   });
 
+  /** One random request of the properties below: call kind, zone, granularity, range, filters. */
+  const requestCase = (teamIds: number[]) => {
+    // Half of the cases without a team list: the all-teams rows are read only then.
+    const teamSubset = fc.option(fc.subarray(teamIds, { minLength: 1 }), { nil: null, freq: 2 });
+    return fc.record({
+      call: fc.constantFrom('totals', 'series', 'breakdown', 'entities'),
+      granularity: fc.constantFrom<Granularity>('HOUR', 'DAY', 'WEEK', 'MONTH'),
+      zone: fc.constantFrom(...WHOLE_HOUR_ZONES, ...OFFSET_ZONES),
+      startHour: fc.integer({ min: 0, max: SPAN_HOURS - 1 }),
+      hours: fc.integer({ min: 1, max: 10 * 24 }),
+      midHour: fc.boolean(),
+      filterTeams: teamSubset,
+      scopeTeams: teamSubset,
+      filterChannel: fc.boolean(),
+      totals: fc.boolean(),
+      // A range holding the whole UTC week of Monday 30 March (random edges around it).
+      wholeWeek: fc.boolean(),
+    });
+  };
+  type RequestCase = ReturnType<typeof requestCase> extends fc.Arbitrary<infer T> ? T : never;
+  const shape = (c: RequestCase) => {
+    const startHour = c.wholeWeek ? 6 * 24 - (c.startHour % 30) : c.startHour;
+    const hours = c.wholeWeek ? 6 * 24 - startHour + 7 * 24 + (c.hours % 40) : c.hours;
+    const from = new Date(START + startHour * HOUR + (c.midHour ? 30 * 60_000 : 0));
+    const to = new Date(from.getTime() + hours * HOUR);
+    const granularity: Granularity = hours > 3 * 24 && c.granularity === 'HOUR' ? 'DAY' : c.granularity;
+    return { from, to, granularity };
+  };
+  const runCase = (c: RequestCase, teamIds: number[], measures: string[], rollups: boolean): Promise<unknown> => {
+    const { from, to, granularity } = shape(c);
+    const req: MetricsRequest = {
+      range: { from, to },
+      filter: { teamIds: c.filterTeams, channels: c.filterChannel ? ['EMAIL', 'CHAT'] : null },
+      scope: { teamIds: c.scopeTeams },
+      measures,
+      now: NOW,
+      rollups,
+    };
+    switch (c.call) {
+      case 'totals':
+        return computeTotals(db, req);
+      case 'series':
+        return computeSeries(db, { ...req, granularity, timeZone: c.zone });
+      case 'breakdown':
+        return computeBreakdown(db, { ...req, by: ['TEAM'], granularity, timeZone: c.zone, totals: c.totals });
+      case 'entities':
+        return computeEntityMetrics(db, { ...req, dimension: 'TEAM', ids: teamIds }).then((m) => [...m.entries()]);
+    }
+  };
+  /**
+   * Which kinds of rollup rows a case reads when rollups answer it (planner.ts's cover):
+   * the properties must have exercised each kind at least once to mean anything.
+   */
+  const tally = { week: 0, day: 0, hourAllTeams: 0, hourPerTeam: 0 };
+  const countCover = (c: RequestCase) => {
+    const { from, to, granularity } = shape(c);
+    if (c.midHour || c.filterChannel || OFFSET_ZONES.includes(c.zone)) return;
+    const buckets = c.call === 'series' || c.call === 'breakdown' ? bucketGrid({ from, to }, { granularity, timeZone: c.zone }) : [{ start: from, end: to }];
+    const allTeams = (c.call === 'totals' || c.call === 'series') && !c.filterTeams && !c.scopeTeams;
+    const cover = coverBuckets(buckets, from, to, { totals: false, allTeams });
+    tally.week += cover.spans.filter((p) => p.grain === 2).length;
+    tally.day += cover.spans.filter((p) => p.grain === 1).length;
+    tally.hourAllTeams += cover.spans.filter((p) => p.grain === 0).length;
+    tally.hourPerTeam += cover.hours.length;
+  };
+
   it('answers every rollup measure exactly as the rows do, on random filters, scopes, zones and granularities (property)', async () => {
     const teamIds = (await db.prisma.team.findMany({ orderBy: { id: 'asc' } })).map((t) => t.id);
-    const teamSubset = fc.option(fc.subarray(teamIds, { minLength: 1 }), { nil: null });
     await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          call: fc.constantFrom('totals', 'series', 'breakdown', 'entities'),
-          granularity: fc.constantFrom<Granularity>('HOUR', 'DAY', 'WEEK', 'MONTH'),
-          zone: fc.constantFrom(...WHOLE_HOUR_ZONES, ...OFFSET_ZONES),
-          startHour: fc.integer({ min: 0, max: SPAN_HOURS - 1 }),
-          hours: fc.integer({ min: 1, max: 10 * 24 }),
-          midHour: fc.boolean(),
-          filterTeams: teamSubset,
-          scopeTeams: teamSubset,
-          filterChannel: fc.boolean(),
-          totals: fc.boolean(),
-        }),
-        async (c) => {
-          const from = new Date(START + c.startHour * HOUR + (c.midHour ? 30 * 60_000 : 0));
-          const to = new Date(from.getTime() + c.hours * HOUR);
-          const granularity: Granularity = c.hours > 3 * 24 && c.granularity === 'HOUR' ? 'DAY' : c.granularity;
-          const base: MetricsRequest = {
-            range: { from, to },
-            filter: { teamIds: c.filterTeams, channels: c.filterChannel ? ['EMAIL', 'CHAT'] : null },
-            scope: { teamIds: c.scopeTeams },
-            measures: EXACT_MEASURES,
-            now: NOW,
-          };
-          const run = (rollups: boolean): Promise<unknown> => {
-            const req = { ...base, rollups };
-            switch (c.call) {
-              case 'totals':
-                return computeTotals(db, req);
-              case 'series':
-                return computeSeries(db, { ...req, granularity, timeZone: c.zone });
-              case 'breakdown':
-                return computeBreakdown(db, { ...req, by: ['TEAM'], granularity, timeZone: c.zone, totals: c.totals });
-              case 'entities':
-                return computeEntityMetrics(db, { ...req, dimension: 'TEAM', ids: teamIds }).then((m) => [...m.entries()]);
-            }
-          };
-          const raw = await withPaths(() => run(false));
-          const rolled = await withPaths(() => run(true));
-          expect(rolled.value).toEqual(raw.value);
-          expect(raw.reports.flatMap((r) => Object.values(r.paths))).not.toContain('rollup');
-          // Whole-hour bucket edges and a team-only filter: every source from rollups; a
-          // mid-hour range or a channel filter: the raw path (zones with :30/:45 offsets
-          // have their own test below: their week and month edges fall on :30 too).
-          // SLA sources are decided by "now": a range starting after its hour reads the rows.
-          const cut = Math.floor(NOW.getTime() / HOUR) * HOUR;
-          const paths = rolled.reports.flatMap((r) =>
-            Object.entries(r.paths).filter(([source]) => !(source.startsWith('sla') && from.getTime() >= cut)).map(([, path]) => path),
-          );
-          expect(paths.length).toBeGreaterThan(0);
-          const edgesWholeHours = !c.midHour && (c.call === 'totals' || c.call === 'entities' || WHOLE_HOUR_ZONES.includes(c.zone));
-          if (c.filterChannel || c.midHour) expect(new Set(paths)).toEqual(new Set(['raw']));
-          else if (edgesWholeHours) expect(new Set(paths)).toEqual(new Set(['rollup']));
-        },
-      ),
+      fc.asyncProperty(requestCase(teamIds), async (c) => {
+        const { from } = shape(c);
+        countCover(c);
+        const raw = await withPaths(() => runCase(c, teamIds, EXACT_MEASURES, false));
+        const rolled = await withPaths(() => runCase(c, teamIds, EXACT_MEASURES, true));
+        expect(rolled.value).toEqual(raw.value);
+        expect(raw.reports.flatMap((r) => Object.values(r.paths))).not.toContain('rollup');
+        // Whole-hour bucket edges and a team-only filter: every source from rollups; a
+        // mid-hour range or a channel filter: the raw path (zones with :30/:45 offsets
+        // have their own test below: their week and month edges fall on :30 too).
+        // SLA sources are decided by "now": a range starting after its hour reads the rows.
+        const cut = Math.floor(NOW.getTime() / HOUR) * HOUR;
+        const paths = rolled.reports.flatMap((r) =>
+          Object.entries(r.paths).filter(([source]) => !(source.startsWith('sla') && from.getTime() >= cut)).map(([, path]) => path),
+        );
+        expect(paths.length).toBeGreaterThan(0);
+        const edgesWholeHours = !c.midHour && (c.call === 'totals' || c.call === 'entities' || WHOLE_HOUR_ZONES.includes(c.zone));
+        if (c.filterChannel || c.midHour) expect(new Set(paths)).toEqual(new Set(['raw']));
+        else if (edgesWholeHours) expect(new Set(paths)).toEqual(new Set(['rollup']));
+      }),
       { numRuns: 60, seed: 1616 },
     );
+    // Weekly and daily span rows, hourly all-teams spans and hourly per-team rows were all read.
+    expect(Object.values(tally).every((n) => n > 0), JSON.stringify(tally)).toBe(true);
   });
 
-  it('takes the raw path for buckets cut at :30 and :45 (Kolkata, Kathmandu days)', async () => {
+  it('gives percentiles within 1 % of the rows on random filters, scopes, zones (Berlin and Sydney DST weeks, Kolkata) and granularities (property)', async () => {
+    const teamIds = (await db.prisma.team.findMany({ orderBy: { id: 'asc' } })).map((t) => t.id);
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(requestCase(teamIds), async (c) => {
+        const exact = await runCase(c, teamIds, PERCENTILES, false);
+        const rolled = await withPaths(() => runCase(c, teamIds, PERCENTILES, true));
+        // Walk both answers side by side: every number within RELATIVE_ERROR, nulls alike.
+        const close = (a: unknown, e: unknown, where: string): void => {
+          if (typeof e === 'number') {
+            expect(typeof a, where).toBe('number');
+            expect(Math.abs((a as number) - e), where).toBeLessThanOrEqual(RELATIVE_ERROR * Math.abs(e) + 1e-9);
+            compared += 1;
+          } else if (e !== null && typeof e === 'object' && !(e instanceof Date)) {
+            expect(Object.keys(a as object).sort(), where).toEqual(Object.keys(e).sort());
+            for (const [k, v] of Object.entries(e)) close((a as Record<string, unknown>)[k], v, `${where}.${k}`);
+          } else expect(a, where).toEqual(e);
+        };
+        close(rolled.value, exact, c.call);
+        const paths = new Set(rolled.reports.flatMap((r) => Object.values(r.paths)));
+        if (c.midHour || c.filterChannel) expect(paths).toEqual(new Set(['raw']));
+        else if (WHOLE_HOUR_ZONES.includes(c.zone) || c.call === 'totals' || c.call === 'entities') expect(paths).toEqual(new Set(['rollup']));
+      }),
+      { numRuns: 40, seed: 1617 },
+    );
+    expect(compared).toBeGreaterThan(200);
+  });
+
+  it('takes the raw path for buckets cut at :30 and :45 (Kolkata, Kathmandu days), counts and percentiles alike', async () => {
     const range = { from: new Date('2026-03-25T00:00:00Z'), to: new Date('2026-03-28T00:00:00Z') };
     for (const timeZone of ['Asia/Kolkata', 'Asia/Kathmandu']) {
       const { reports } = await withPaths(() =>
-        computeSeries(db, { range, granularity: 'DAY', timeZone, scope: { teamIds: null }, measures: ['ticketsCreated'], now: NOW }),
+        computeSeries(db, { range, granularity: 'DAY', timeZone, scope: { teamIds: null }, measures: ['ticketsCreated', 'firstResponseTime.median'], now: NOW }),
       );
-      expect(reports).toEqual([{ call: 'series', paths: { created: 'raw' }, timeDependent: false }]);
+      expect(reports).toEqual([{ call: 'series', paths: { created: 'raw', firstResponse: 'raw' }, timeDependent: false }]);
     }
     const { reports } = await withPaths(() =>
-      computeSeries(db, { range, granularity: 'DAY', timeZone: 'Europe/Berlin', scope: { teamIds: null }, measures: ['ticketsCreated'], now: NOW }),
+      computeSeries(db, { range, granularity: 'DAY', timeZone: 'Europe/Berlin', scope: { teamIds: null }, measures: ['ticketsCreated', 'firstResponseTime.median'], now: NOW }),
     );
-    expect(reports).toEqual([{ call: 'series', paths: { created: 'rollup' }, timeDependent: false }]);
+    expect(reports).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'rollup' }, timeDependent: false }]);
   });
 
   it('gives percentiles from histograms within 1 % of percentile_cont, and exact ones with exact: true', async () => {

@@ -5,7 +5,7 @@ import { rolesFor } from '../../src/auth/policy.ts';
 import { buildSchema } from '../../src/schema/index.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
-import { bearer, captureLogger, makeToken, TEST_ADMIN_TOKEN } from './helpers.ts';
+import { bearer, captureLogger, makeToken, nextTokenNotification, TEST_ADMIN_TOKEN } from './helpers.ts';
 
 let db: TestDatabase;
 let prod: GqlClient;
@@ -112,7 +112,10 @@ describe('tokens', () => {
     const { secret, token } = await created('ANALYST', { name: 'short-lived', expiresAt: '2999-01-01T00:00:00Z' });
     expect((await prod.query('{ viewer { role } }', {}, bearer(secret))).status).toBe(200);
     const id = Number(Buffer.from(token.id, 'base64').toString().split(':')[1]);
+    // A hand edit reaches the server's token cache by NOTIFY at its commit (src/auth/token-cache.ts).
+    const notified = await nextTokenNotification(db);
     await db.prisma.apiToken.update({ where: { id }, data: { expiresAt: new Date('2020-01-01T00:00:00Z') } });
+    await notified();
     const result = await prod.query('{ viewer { role } }', {}, bearer(secret));
     expect(result.status).toBe(401);
     expect(result.errors?.[0].message).toMatch(/expired at 2020-01-01T00:00:00.000Z/);

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../src/logger.ts';
 import { createApiToken } from '../../src/auth/tokens.ts';
+import { TOKEN_CHANNEL } from '../../src/auth/token-cache.ts';
 import type { Database } from '../../src/db/client.ts';
 import type { RoleName } from '../../src/schema/context.ts';
 
@@ -48,3 +49,16 @@ export async function makeToken(
 
 /** `{ authorization: 'Bearer …' }` for a secret. */
 export const bearer = (secret: string): Record<string, string> => ({ authorization: `Bearer ${secret}` });
+
+/**
+ * Subscribes to the token-change channel on `db` (the connection the server's token
+ * cache listens on); resolves once listening, with a function that waits for the next
+ * notification. The cache subscribed first, so once that wait ends it has forgotten
+ * its tokens.
+ */
+export async function nextTokenNotification(db: Database): Promise<() => Promise<void>> {
+  let arrived!: () => void;
+  const next = new Promise<void>((resolve) => (arrived = resolve));
+  await new Promise<void>((listening) => db.listen(TOKEN_CHANNEL, () => arrived(), (up) => up && listening()));
+  return () => next;
+}

@@ -37,7 +37,7 @@ describe('exports run as the request’s viewer', () => {
     const response = await postExport(server, { query: TICKETS, format: 'csv' }, bearer('lead'));
     expect(response.status).toBe(200);
     // Alpha owns t1, t4, t5.
-    expect(parseCsv(await response.text())).toEqual([['externalId', 'team.name'], ['t1', 'Alpha'], ['t4', 'Alpha'], ['t5', 'Alpha']]);
+    expect(parseCsv(await response.text())).toEqual([['External ID', 'Team name'], ['t1', 'Alpha'], ['t4', 'Alpha'], ['t5', 'Alpha']]);
   });
 
   it('the access policy applies: an ingest token may not read, a team lead may not read reports', async () => {

@@ -78,7 +78,7 @@ describe('report deliveries', () => {
       // One idempotency key per run on every attempt; the body is the file.
       expect(new Set(hook.hits.map((h) => h.headers['idempotency-key'])).size).toBe(1);
       expect(hook.hits[2].headers['content-type']).toBe('text/csv; charset=utf-8');
-      expect(parseCsv(hook.hits[2].body.toString('utf8'))).toEqual([['externalId'], ['t1'], ['t3'], ['t4']]);
+      expect(parseCsv(hook.hits[2].body.toString('utf8'))).toEqual([['External ID'], ['t1'], ['t3'], ['t4']]);
     } finally {
       await hook.close();
     }
@@ -110,7 +110,7 @@ describe('report deliveries', () => {
     const filename = /filename="?([^";\r\n]+\.csv)"?/.exec(mails[0].raw)?.[1];
     expect(filename).toMatch(/^email-tickets-2026-04-01T1000-run\d+\.csv$/);
     const attachment = /Content-Transfer-Encoding: base64\r\n(?:[^\r\n]+\r\n)*\r\n([A-Za-z0-9+/=\r\n]+)/.exec(mails[0].raw)?.[1] ?? '';
-    expect(parseCsv(Buffer.from(attachment.replace(/\s+/g, ''), 'base64').toString('utf8'))).toEqual([['externalId'], ['t1'], ['t3'], ['t4']]);
+    expect(parseCsv(Buffer.from(attachment.replace(/\s+/g, ''), 'base64').toString('utf8'))).toEqual([['External ID'], ['t1'], ['t3'], ['t4']]);
   });
 
   it('delivers to several destinations at once', async () => {
@@ -175,7 +175,7 @@ describe('report deliveries', () => {
     const cell = (column: string) => alpha.getCell(header.indexOf(column) + 1).value;
     // Alpha: t1 t4 t5 created, t1 t4 solved; first responses 1800, 3600, 900 s: median 1800 s = 0.5 h;
     // CSAT 5 and 4: both satisfied, 100.
-    expect([cell('metrics.ticketsCreated'), cell('metrics.ticketsSolved'), cell('metrics.firstResponseTime.median'), cell('metrics.csat.score'), cell('metrics.csat.responses')]).toEqual([3, 2, 0.5, 100, 2]);
+    expect([cell('Tickets created'), cell('Tickets solved'), cell('First response time, median (h)'), cell('CSAT, score (%)'), cell('CSAT, responses')]).toEqual([3, 2, 0.5, 100, 2]);
 
     time.set('2026-04-01T05:00:00Z');
     const monthlyRun = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: await runner.runNow(monthly.id) } });
@@ -183,7 +183,7 @@ describe('report deliveries', () => {
     // March in Berlin. "Billing, Invoices": t1 t2, CSAT 5 and 2 (score 50, average 3.5);
     // no category: t3 to t6, CSAT 4 (score 100). Highest score first.
     expect(parseCsv(await readFile((monthlyRun.deliveries as { detail: string }[])[0].detail, 'utf8'))).toEqual([
-      ['key.category.name', 'metrics.csat.score', 'metrics.csat.average', 'metrics.csat.responses', 'metrics.ticketsCreated'],
+      ['Category name', 'CSAT, score (%)', 'CSAT, average', 'CSAT, responses', 'Tickets created'],
       ['', '100', '4', '1', '4'],
       ['Billing, Invoices', '50', '3.5', '2', '2'],
     ]);

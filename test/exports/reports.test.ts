@@ -112,11 +112,11 @@ describe('saved reports', () => {
     const ok = await client.server.fetch(`http://test${path}?token=${token}`);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-disposition')).toBe('attachment; filename="chat-tickets.csv"');
-    // The chat tickets of the fixture: t2 and t5, created 09:00 UTC.
+    // The chat tickets of the fixture: t2 and t5, created 09:00 UTC (the report's zone).
     expect(parseCsv(await ok.text())).toEqual([
-      ['externalId', 'subject', 'createdAt'],
-      ['t2', 'Comma, "quoted" and\nnewline', '2026-03-02 09:00:00'],
-      ['t5', '', '2026-03-03 09:00:00'],
+      ['External ID', 'Subject', 'Created at'],
+      ['t2', 'Comma, "quoted" and\nnewline', '2026-03-02T09:00:00+00:00'],
+      ['t5', '', '2026-03-03T09:00:00+00:00'],
     ]);
     // Other formats of the same report through the same link.
     const json = await client.server.fetch(`http://test${path.replace('.csv', '.json')}?token=${token}`);
@@ -171,7 +171,7 @@ describe('saved reports', () => {
     expect(files[0]).toMatch(/^email-tickets-manual-\d{4}-\d\d-\d\dT\d{4}-run\d+\.csv$/);
     const content = await readFile(join(exportDir, 'manual', files[0]));
     expect(content.byteLength).toBe(result.bytes);
-    expect(parseCsv(content.toString('utf8')).map((row) => row[0])).toEqual(['externalId', 't1', 't3', 't4']);
+    expect(parseCsv(content.toString('utf8')).map((row) => row[0])).toEqual(['External ID', 't1', 't3', 't4']);
 
     const listed = await client.query(`query($id: ID!) { report(id: $id) { runs(first: 5) { totalCount nodes { status rows } } } }`, { id });
     expect(listed.data.report.runs).toEqual({ totalCount: 1, nodes: [{ status: 'SUCCEEDED', rows: 3 }] });

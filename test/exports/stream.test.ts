@@ -79,7 +79,7 @@ describe('large exports stream', () => {
         const parts = text.split('\r\n');
         tail = parts.pop() ?? '';
         lines += parts.length;
-        if (lines === parts.length) expect(parts[0]).toBe('externalId,subject,channel,status,createdAt,tags,agentReplies');
+        if (lines === parts.length) expect(parts[0]).toBe('External ID,Subject,Channel,Status,Created at,Tags,Agent replies');
       },
     );
     const statements = db.statementCount() - statementsBefore;

@@ -234,11 +234,18 @@ describe('exports', () => {
     const rows = parseCsv(await csv.text());
     expect(rows).toHaveLength(25);
     const header = rows[0];
-    // The one list (buckets) becomes the rows; its fields the columns.
-    expect(header).toEqual(['start', 'label', 'arrivals', 'arrivalsUpper80', 'erlangs', 'agents', 'serviceLevel', 'averageSpeedOfAnswer', 'occupancy', 'headcount', 'openShare', 'closedButBusy']);
-    const agents = header.indexOf('agents');
+    // The one list (buckets) becomes the rows; its fields the columns, headed by their names as words.
+    expect(header).toEqual(['Start', 'Label', 'Arrivals', 'Arrivals upper 80', 'Erlangs', 'Agents', 'Service level', 'Average speed of answer', 'Occupancy', 'Headcount', 'Open share', 'Closed but busy']);
+    const agents = header.indexOf('Agents');
+    const arrivals = header.indexOf('Arrivals');
     const r = await client.query(STAFFING, body.variables);
-    expect(rows.slice(1).map((row) => Number(row[agents]))).toEqual((r.data.staffing.buckets as StaffingRow[]).map((b) => b.agents));
+    const apiBuckets = r.data.staffing.buckets as StaffingRow[];
+    expect(rows.slice(1).map((row) => Number(row[agents]))).toEqual(apiBuckets.map((b) => b.agents));
+    // Floats are written to 2 decimals (the API keeps full precision): at most 2 after the point, within 0.005.
+    rows.slice(1).forEach((row, i) => {
+      expect(row[arrivals]).toMatch(/^\d+(\.\d{1,2})?$/);
+      expect(Math.abs(Number(row[arrivals]) - apiBuckets[i].arrivals)).toBeLessThanOrEqual(0.005 + 1e-9);
+    });
 
     const xlsx = await postExport(client.server, { ...body, format: 'xlsx' });
     expect(xlsx.status).toBe(200);
@@ -257,8 +264,8 @@ describe('exports', () => {
     expect(csv.status).toBe(200);
     const rows = parseCsv(await csv.text());
     expect(rows).toHaveLength(1 + 2 * 24);
-    const channel = rows[0].indexOf('key.channel');
+    const channel = rows[0].indexOf('Channel');
     expect(rows.slice(1).map((row) => row[channel])).toEqual([...Array(24).fill('CHAT'), ...Array(24).fill('SOCIAL')]);
-    expect(rows[0]).toContain('buckets.upper95');
+    expect(rows[0]).toContain('Bucket upper 95');
   });
 });

@@ -150,8 +150,8 @@ describe('item 7: CSV quotes bare CR and LF and escapes formulas on every line',
     expect(text).toContain('"z\r\n\'@cmd"');
     // No physical line of the file starts with a formula character.
     expect(text.split(/\r\n|\r|\n/).filter((line) => /^[=+\-@]/.test(line))).toEqual([]);
-    const parsed = parse(text, { columns: true }) as { externalId: string; subject: string }[];
-    expect(parsed.map((row) => [row.externalId, row.subject]).sort()).toEqual(
+    const parsed = parse(text, { columns: true }) as { 'External ID': string; Subject: string }[];
+    expect(parsed.map((row) => [row['External ID'], row.Subject]).sort()).toEqual(
       [
         ['csv-cr', "y\r'+SUM(A1)"],
         ['csv-crlf', "z\r\n'@cmd"],

@@ -7,6 +7,7 @@ import { seedDemo } from '../../seeds/demo.ts';
 import { createDemoMonitoring } from '../../seeds/monitoring.ts';
 import { recomputeAllTicketsIn } from '../../src/sla/recompute.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { parseCsv } from '../exports/helpers.ts';
 import { browserSkipReason, launchBrowser, SCREENSHOT_DIR, startHttpServer, watchedPage, type RunningServer, type WatchedPage } from './harness.ts';
 import { dashboardFiles } from '../../src/static/dashboard.ts';
 
@@ -114,16 +115,17 @@ describe.skipIf(skip !== null)('the dashboard in a browser', () => {
     expect(await page.locator('[data-panel="heatmap"] .panel-body').getAttribute('data-total')).toBe(String(expected.current.ticketsCreated));
     // A panel's CSV download comes from /export: one row per team, the counts the table shows.
     const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-panel="teams"] button[data-format="csv"]').click()]);
-    const csv = (await readFile((await file.path())!, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
-    const header = csv[0].split(',');
-    const createdColumn = header.indexOf('metrics.ticketsCreated');
+    // Parsed as CSV: headers such as "First response time, median (h)" are quoted.
+    const csv = parseCsv(await readFile((await file.path())!, 'utf8'));
+    const header = csv[0];
+    const createdColumn = header.indexOf('Tickets created');
     expect(createdColumn).toBeGreaterThan(-1);
     const groups = await api<{ breakdown: { key: { team: { name: string } | null } }[] }>(dev,
       `query ($range: DateTimeRange!) { breakdown(by: [TEAM], range: $range, timeZone: "Europe/Berlin") { key { team { name } } } }`, { range });
     expect(csv.length - 1).toBe(groups.breakdown.length);
     // The table lists the groups that have a team (tickets without one are in the CSV only).
     expect(await page.locator('[data-panel="teams"] tbody tr').count()).toBe(groups.breakdown.filter((g) => g.key.team).length);
-    expect(csv.slice(1).reduce((sum, line) => sum + Number(line.split(',')[createdColumn]), 0)).toBe(expected.current.ticketsCreated);
+    expect(csv.slice(1).reduce((sum, row) => sum + Number(row[createdColumn]), 0)).toBe(expected.current.ticketsCreated);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard.png') });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-full.png'), fullPage: true });
     clean(watched);

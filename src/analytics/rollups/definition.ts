@@ -2,7 +2,8 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import type { EventSource } from '../registry.ts';
 
 /**
- * What the rollup tables of migration 0009_rollups hold, read side: per event source its
+ * What the rollup tables of migrations 0009_rollups (hourly) and 0011_span_rollups (the
+ * same columns per UTC day and week) hold, read side: per event source its
  * code in "RollupHour"."source" and, per registry measure it can answer, the SQL over the
  * rows `r` of that table (or a histogram quantile). The rebuild side (what each column
  * sums) is the SQL function supportgraph_rollup_rebuild in the migration; a property

@@ -3,12 +3,15 @@ import type { IngestTx } from '../../ingest/hooks.ts';
 /**
  * Rebuilds every rollup row from the tables inside the caller's transaction, with one
  * grouped scan per source (migration 0010's supportgraph_rollup_rebuild_all, the same
- * function that adds a batch's rows on insert). Needed only after a bulk load that
+ * function that adds a batch's rows on insert), then the day and week spans. Needed only after a bulk load that
  * turned the maintenance triggers off (`rollupsOffForTransaction`); every other write
  * keeps the rollups current by itself.
  */
 export async function rebuildAllRollups(tx: Pick<IngestTx, 'query'>): Promise<void> {
   await tx.query('SELECT supportgraph_rollup_rebuild_all()');
+  // The daily/weekly spans (migration 0011) from the hourly rows, in one grouped scan
+  // each: with maintenance off their triggers on the hourly tables were skipped.
+  await tx.query('SELECT supportgraph_span_rebuild_all()');
 }
 
 /**

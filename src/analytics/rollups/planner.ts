@@ -21,11 +21,152 @@ export function filterCoveredByRollups(filter: TicketFilterSpec | null | undefin
   return lists.every((list) => !list || list.length === 0) && !filter.createdAt && !filter.createdLocal;
 }
 
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+// Monday 1970-01-05 00:00 UTC: weeks of grain 2 start 4 days after the epoch, modulo 7 days.
+const MONDAY_MS = 4 * DAY_MS;
+const mod = (a: number, m: number) => ((a % m) + m) % m;
+
+/** A piece of a bucket answered by one span row: grain 0 a UTC hour (all teams only), 1 a UTC day, 2 a Monday-based UTC week. */
+export interface SpanPiece {
+  grain: 0 | 1 | 2;
+  start: number;
+  /** The bucket number (1-based; 0 = range totals). */
+  b: number;
+}
+
+/** A run of whole UTC hours of a bucket, answered by the hourly rows `[lo, hi)`. */
+export interface HourPiece {
+  lo: number;
+  hi: number;
+  b: number;
+}
+
+/** How rollup rows cover a set of buckets: the fewest span rows, hourly rows at the edges. */
+export interface Cover {
+  spans: SpanPiece[];
+  hours: HourPiece[];
+}
+
+/**
+ * Cuts `[from, to)` (whole UTC hours) into whole UTC weeks, whole UTC days and runs of
+ * hours, largest first: hours up to the first midnight, days up to the first Monday,
+ * weeks while they fit, then days and hours again. Every piece lies inside the interval,
+ * so its rows belong to bucket `b` exactly (whole-hour zones only: the caller checks).
+ */
+export function coverInterval(from: number, to: number, b: number, out: Cover = { spans: [], hours: [] }): Cover {
+  let t = from;
+  while (t < to) {
+    if (mod(t, DAY_MS) === 0) {
+      if (mod(t - MONDAY_MS, WEEK_MS) === 0 && t + WEEK_MS <= to) {
+        out.spans.push({ grain: 2, start: t, b });
+        t += WEEK_MS;
+        continue;
+      }
+      if (t + DAY_MS <= to) {
+        out.spans.push({ grain: 1, start: t, b });
+        t += DAY_MS;
+        continue;
+      }
+    }
+    const next = Math.min(to, t - mod(t, DAY_MS) + DAY_MS);
+    const last = out.hours[out.hours.length - 1];
+    if (last && last.hi === t && last.b === b) last.hi = next;
+    else out.hours.push({ lo: t, hi: next, b });
+    t = next;
+  }
+  return out;
+}
+
+/**
+ * The cover of every bucket clipped to `[from, to)`; with `totals` every piece again as
+ * bucket 0; with `allTeams` the hours as span rows of grain 0 (which exist for all teams only).
+ */
+export function coverBuckets(
+  buckets: readonly { start: Date; end: Date }[],
+  from: Date,
+  to: Date,
+  options: { totals: boolean; allTeams: boolean },
+): Cover {
+  const out: Cover = { spans: [], hours: [] };
+  buckets.forEach((bucket, i) => {
+    const lo = Math.max(bucket.start.getTime(), from.getTime());
+    const hi = Math.min(bucket.end.getTime(), to.getTime());
+    if (lo < hi) coverInterval(lo, hi, buckets.length > 1 ? i + 1 : 1, out);
+  });
+  if (options.allTeams) {
+    for (const run of out.hours) for (let t = run.lo; t < run.hi; t += HOUR_MS) out.spans.push({ grain: 0, start: t, b: run.b });
+    out.hours = [];
+  }
+  const totals = options.totals;
+  if (totals) {
+    out.spans.push(...out.spans.map((p) => ({ ...p, b: 0 })));
+    out.hours.push(...out.hours.map((p) => ({ ...p, b: 0 })));
+  }
+  return out;
+}
+
+const isoMs = (ms: number) => new Date(ms).toISOString();
+/** The span pieces as a relation p(grain, start, b). */
+const spanRelation = (spans: SpanPiece[]) =>
+  Prisma.sql`unnest(${spans.map((p) => p.grain)}::int[], ${spans.map((p) => isoMs(p.start))}::timestamptz[], ${spans.map((p) => p.b)}::int[]) AS p(grain, start, b)`;
+/**
+ * The hours of the runs as a relation p(hour, b), one row per hour: joined by equality,
+ * the planner estimates the rows right (a range join it guessed 100× too high, and went
+ * parallel for a few thousand rows).
+ */
+const hourRelation = (hours: HourPiece[]) => {
+  const starts: string[] = [];
+  const bs: number[] = [];
+  for (const run of hours) {
+    for (let t = run.lo; t < run.hi; t += HOUR_MS) {
+      starts.push(isoMs(t));
+      bs.push(run.b);
+    }
+  }
+  return {
+    relation: Prisma.sql`unnest(${starts}::timestamptz[], ${bs}::int[]) AS p(hour, b)`,
+    // Repeated as an index condition on the rows: joined alone, the planner hashed every
+    // row of the source instead of probing the few thousand hours.
+    where: Prisma.sql`r."hour" = ANY(${[...new Set(starts)]}::timestamptz[])`,
+  };
+};
+
+/** Which team rows a request reads: the all-teams span rows, or team rows under conditions. */
+interface TeamRule {
+  /** No team condition and no TEAM key: span rows of teamId -1, hourly rows of every team. */
+  all: boolean;
+  keyed: boolean;
+  /** Conditions on a team column (empty when `all`). */
+  conditions: (column: Prisma.Sql) => Prisma.Sql[];
+}
+
+function teamRule(input: SourceOverrideInput['input']): TeamRule {
+  const keyed = input.dimensions.length === 1;
+  const conditions = (column: Prisma.Sql): Prisma.Sql[] => {
+    const out: Prisma.Sql[] = [];
+    // Team 0 in a rollup row means "no team", which no team id of a filter matches.
+    if (input.filter?.teamIds?.length) out.push(Prisma.sql`${column} = ANY(${input.filter.teamIds}::int[]) AND ${column} > 0`);
+    if (input.scope.teamIds !== null) out.push(Prisma.sql`${column} = ANY(${input.scope.teamIds}::int[]) AND ${column} > 0`);
+    if (input.keys) out.push(Prisma.sql`${column} = ANY(${[...input.keys]}::int[])`);
+    return out;
+  };
+  const all = !keyed && conditions(Prisma.raw('x')).length === 0;
+  return { all, keyed, conditions };
+}
+
+/** Team conditions on span rows `r` (which also hold the all-teams rows, teamId -1). */
+const spanTeams = (rule: TeamRule): Prisma.Sql[] =>
+  rule.all ? [Prisma.sql`r."teamId" = -1`] : [Prisma.sql`r."teamId" >= 0`, ...rule.conditions(Prisma.sql`r."teamId"`)];
+const hourTeams = (rule: TeamRule): Prisma.Sql[] => rule.conditions(Prisma.sql`r."teamId"`);
+
 /**
  * The planner's rule, "can a rollup answer this source?": every bucket boundary is a
  * whole UTC hour (so zones with :30/:45 offsets, and ranges starting mid-hour, go raw),
  * the filter and dimensions use nothing but teams, and every measure asked of the source
  * has a rollup form (new registry metrics without one keep the whole source raw).
+ * Each bucket is read from the fewest rows that cover it exactly: weekly and daily span
+ * rows (all teams together when nothing asks for teams), hourly rows at its edges.
  * Percentiles come from histograms unless `exact`. Returns the CTE body, or null.
  */
 export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptions = {}): Prisma.Sql | null {
@@ -44,14 +185,8 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
   // (the current hour onwards) from the rows, as the raw path reads them.
   const cut = new Date(Math.floor(input.now.getTime() / HOUR_MS) * HOUR_MS);
   let tail: Prisma.Sql | null = null;
-  const teamConditions = (column: Prisma.Sql): Prisma.Sql[] => {
-    const out: Prisma.Sql[] = [];
-    if (input.filter?.teamIds?.length) out.push(Prisma.sql`${column} = ANY(${input.filter.teamIds}::int[])`);
-    if (input.scope.teamIds !== null) out.push(Prisma.sql`${column} = ANY(${input.scope.teamIds}::int[])`);
-    if (input.keys) out.push(Prisma.sql`${column} = ANY(${[...input.keys]}::int[])`);
-    return out;
-  };
-  const keyed = input.dimensions.length === 1;
+  const rule = teamRule(input);
+  const { keyed } = rule;
   if (def.decision) {
     if (cut.getTime() <= from.getTime()) return null;
     if (cut.getTime() < to.getTime()) {
@@ -64,7 +199,7 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
       tail = Prisma.sql`SELECT ${join([...(keyed ? [Prisma.sql`t."teamId" AS k1`] : []), Prisma.sql`${request.bucketOf(decided)} AS b`, ...cols], ', ')}
     FROM "Ticket" t
     WHERE ${due} >= ${lo} AND ${decided} >= ${lo} AND ${decided} < ${iso(to)}::timestamptz AND ${decided} <= ${iso(input.now)}::timestamptz
-      ${join(teamConditions(Prisma.sql`t."teamId"`).map((c) => Prisma.sql`AND ${c}`), ' ')}`;
+      ${join(rule.conditions(Prisma.sql`t."teamId"`).map((c) => Prisma.sql`AND ${c}`), ' ')}`;
       to = cut;
     }
   }
@@ -76,18 +211,30 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
     const outer = [...keyCol, ...extra];
     return Prisma.sql`GROUP BY GROUPING SETS ((${inner}), (${join(outer, ', ')}))`;
   };
-  const range = Prisma.sql`r."hour" >= ${iso(from)}::timestamptz AND r."hour" < ${iso(to)}::timestamptz`;
   const keySelect = keyed ? [Prisma.sql`NULLIF(r."teamId", 0) AS k1`] : [];
-  const where = [Prisma.sql`r."source" = ${def.code}::int`, range, ...teamConditions(Prisma.sql`r."teamId"`)];
-  if (request.source === 'feedback') {
-    // The raw path reads only the survey kinds asked for, so a group exists only with those.
-    const kinds = feedbackKinds(request.measures.map((m) => m.entry.path));
-    if (kinds.length > 0) where.push(Prisma.sql`(${join(kinds.map((k) => Prisma.raw(`r."${FEEDBACK_KIND_COLUMN[k]}" > 0`)), ' OR ')})`);
+  const kinds = request.source === 'feedback' ? feedbackKinds(request.measures.map((m) => m.entry.path)) : [];
+  // The raw path reads only the survey kinds asked for, so a group exists only with those.
+  const kindFilter = kinds.length > 0 ? [Prisma.sql`(${join(kinds.map((k) => Prisma.raw(`r."${FEEDBACK_KIND_COLUMN[k]}" > 0`)), ' OR ')})`] : [];
+  const cover = coverBuckets(input.buckets, from, to, { totals: false, allTeams: rule.all });
+  const columns = ROLLUP_COLUMNS.map((c) => Prisma.raw(`r."${c}"`));
+  const parts: Prisma.Sql[] = [];
+  if (cover.spans.length > 0) {
+    const where = [Prisma.sql`r."source" = ${def.code}::int`, ...spanTeams(rule), ...kindFilter];
+    parts.push(Prisma.sql`SELECT ${join([...keySelect, Prisma.sql`p.b AS b`, ...columns], ', ')}
+    FROM ${spanRelation(cover.spans)} JOIN "RollupSpan" r ON r."grain" = p.grain AND r."start" = p.start
+    WHERE ${join(where, ' AND ')}`);
   }
-  const rows = Prisma.sql`SELECT ${join([...keySelect, Prisma.sql`${request.bucketOf(Prisma.sql`r."hour"`)} AS b`, ...ROLLUP_COLUMNS.map((c) => Prisma.raw(`r."${c}"`))], ', ')}
-    FROM "RollupHour" r WHERE ${join(where, ' AND ')}${tail ? Prisma.sql`\n    UNION ALL ${tail}` : Prisma.empty}`;
+  if (cover.hours.length > 0) {
+    const hours = hourRelation(cover.hours);
+    const where = [Prisma.sql`r."source" = ${def.code}::int`, hours.where, ...hourTeams(rule), ...kindFilter];
+    parts.push(Prisma.sql`SELECT ${join([...keySelect, Prisma.sql`p.b AS b`, ...columns], ', ')}
+    FROM ${hours.relation} JOIN "RollupHour" r ON r."hour" = p.hour
+    WHERE ${join(where, ' AND ')}`);
+  }
+  if (tail) parts.push(tail);
+  if (parts.length === 0) return null;
 
-  const ctes: Prisma.Sql[] = [Prisma.sql`r0 AS (${rows})`];
+  const ctes: Prisma.Sql[] = [Prisma.sql`r0 AS (${join(parts, '\n    UNION ALL ')})`];
   const additive: Prisma.Sql[] = [];
   const quantiles = new Map<number, { index: number; q: number; d: string }[]>();
   request.measures.forEach((m, i) => {
@@ -110,65 +257,132 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
 
   const select: Prisma.Sql[] = [...keyCol.map((k) => Prisma.sql`a.${k}`), Prisma.raw('a.b'), ...request.measures.filter((m, i) => plans[i]?.kind !== 'quantile').map((m) => Prisma.raw(`a.m${m.index}`))];
   const joins: Prisma.Sql[] = [];
-  for (const [metric, wanted] of quantiles) {
-    const h = Prisma.raw(`h${metric}`);
-    const c = Prisma.raw(`c${metric}`);
-    const q = Prisma.raw(`q${metric}`);
-    const hKey = keyed ? [Prisma.sql`NULLIF(r."teamId", 0) AS k1`] : [];
-    ctes.push(Prisma.sql`${h} AS (
-      SELECT ${join([...keyCol, Prisma.raw('COALESCE(b, 0) AS b'), Prisma.raw('bin'), Prisma.raw('sum(n) AS n')], ', ')}
-      FROM (SELECT ${join([...hKey, Prisma.sql`${request.bucketOf(Prisma.sql`r."hour"`)} AS b`, Prisma.raw('r."bin"'), Prisma.raw('r."n"')], ', ')}
-            FROM "RollupHistogram" r
-            WHERE ${join([Prisma.sql`r."metric" = ${metric}::int`, range, ...teamConditions(Prisma.sql`r."teamId"`)], ' AND ')}) x
-      ${groupBy([Prisma.raw('bin')])})`);
-    const part = join([...keyCol, Prisma.raw('b')], ', ');
-    ctes.push(Prisma.sql`${c} AS (
-      SELECT ${join([...keyCol, Prisma.raw('b')], ', ')}, bin, n,
-             sum(n) OVER (PARTITION BY ${part} ORDER BY bin) AS cum,
-             (sum(n) OVER (PARTITION BY ${part}))::float8 - 1 AS last
-      FROM ${h})`);
-    // percentile_cont: position q * (N - 1), interpolated between the values at its floor
-    // and ceiling ranks; each rank's value is its bin's representative.
-    const values = wanted.map(({ index, q }) => {
-      const pos = Prisma.sql`(${q}::float8 * last)`;
-      const at = (rank: Prisma.Sql) => Prisma.sql`min(${binValueSql(Prisma.raw('bin'))}) FILTER (WHERE cum - n <= ${rank} AND ${rank} < cum)`;
-      const lo = at(Prisma.sql`floor(${pos})`);
-      const hi = at(Prisma.sql`ceil(${pos})`);
-      return Prisma.sql`(${lo} + (${pos} - floor(${pos})) * (${hi} - ${lo})) AS ${Prisma.raw(`m${index}`)}`;
-    });
-    ctes.push(Prisma.sql`${q} AS (SELECT ${join([...keyCol, Prisma.raw('b'), ...values], ', ')} FROM ${c} GROUP BY ${join([...keyCol, Prisma.raw('b'), Prisma.raw('last')], ', ')})`);
-    for (const { index, d } of wanted) select.push(Prisma.raw(`LEAST(GREATEST(q${metric}.m${index}, a.${d}_lo), a.${d}_hi) AS m${index}`));
-    joins.push(
-      Prisma.sql`LEFT JOIN ${q} ON ${q}.b = a.b${keyed ? Prisma.sql` AND ${q}.k1 IS NOT DISTINCT FROM a.k1` : Prisma.empty}`,
-    );
+  if (quantiles.size > 0) {
+    // Percentiles read their pieces per bucket, with bucket 0 (totals) as pieces of its own.
+    const qcover = coverBuckets(input.buckets, from, to, { totals: request.totals, allTeams: rule.all });
+    for (const [metric, wanted] of quantiles) {
+      ctes.push(...quantileCtes(metric, wanted, qcover, rule));
+      const q = Prisma.raw(`q${metric}`);
+      for (const { index, d } of wanted) select.push(Prisma.raw(`LEAST(GREATEST(q${metric}.m${index}, a.${d}_lo), a.${d}_hi) AS m${index}`));
+      joins.push(Prisma.sql`LEFT JOIN ${q} ON ${q}.b = a.b${keyed ? Prisma.sql` AND ${q}.k1 IS NOT DISTINCT FROM a.k1` : Prisma.empty}`);
+    }
   }
   return Prisma.sql`WITH ${join(ctes, ',\n  ')}
   SELECT ${join(select, ', ')} FROM a ${join(joins, ' ')}`;
 }
 
 /**
+ * The CTEs of one histogram metric's percentiles, q<metric>(k1?, b, m<index>…), in two
+ * steps so a bucket reads a few dozen rows instead of every fine bin: the coarse bins
+ * (16 fine bins each) of the bucket's pieces give each wanted rank's coarse bin and its
+ * rank inside it; then only the fine bins of those coarse bins are read (index range
+ * probes per piece). Hourly edge pieces have no coarse rows: their fine rows are read
+ * once and coarsened on the fly. The answer equals percentile_cont over the merged fine
+ * histogram: position q·(N−1) interpolated between the representatives of the bins
+ * holding its floor and ceiling ranks.
+ */
+function quantileCtes(metric: number, wanted: { index: number; q: number }[], cover: Cover, rule: TeamRule): Prisma.Sql[] {
+  const name = (prefix: string) => Prisma.raw(`${prefix}${metric}`);
+  const [hh, hc, cc, tg, fl, fc, pv, q] = ['hh', 'hc', 'cc', 'tg', 'fl', 'fc', 'pv', 'q'].map(name);
+  // Inside, a keyed request carries the raw team id `tk` (0 = no team), so joins need no null logic.
+  const tk = rule.keyed ? [Prisma.raw('tk')] : [];
+  const tkOf = (alias: string) => (rule.keyed ? [Prisma.raw(`${alias}.tk`)] : []);
+  const on = (a: string, b: string) => (rule.keyed ? Prisma.raw(` AND ${a}.tk = ${b}.tk`) : Prisma.empty);
+  const rTk = rule.keyed ? [Prisma.sql`r."teamId" AS tk`] : [];
+  const m = Prisma.sql`${metric}::int`;
+  const out: Prisma.Sql[] = [];
+  const hasHours = cover.hours.length > 0;
+  const hasSpans = cover.spans.length > 0;
+  if (hasHours) {
+    const hours = hourRelation(cover.hours);
+    out.push(Prisma.sql`${hh} AS MATERIALIZED (
+      SELECT ${join([...rTk, Prisma.raw('p.b'), Prisma.raw('r."bin" AS bin'), Prisma.raw('sum(r."n") AS n')], ', ')}
+      FROM ${hours.relation} JOIN "RollupHistogram" r ON r."hour" = p.hour
+      WHERE ${join([Prisma.sql`r."metric" = ${m}`, hours.where, ...hourTeams(rule)], ' AND ')}
+      GROUP BY ${join([...(rule.keyed ? [Prisma.raw('r."teamId"')] : []), Prisma.raw('p.b'), Prisma.raw('r."bin"')], ', ')})`);
+  }
+  const coarseParts: Prisma.Sql[] = [];
+  if (hasSpans) {
+    coarseParts.push(Prisma.sql`SELECT ${join([...rTk, Prisma.raw('p.b'), Prisma.raw('r."bin" AS cbin'), Prisma.raw('r."n"')], ', ')}
+        FROM ${spanRelation(cover.spans)} JOIN "RollupSpanHistogram" r ON r."grain" = p.grain AND r."start" = p.start
+        WHERE ${join([Prisma.sql`r."metric" = ${m}`, Prisma.sql`r."level" = 1`, ...spanTeams(rule)], ' AND ')}`);
+  }
+  if (hasHours) coarseParts.push(Prisma.sql`SELECT ${join([...tk, Prisma.raw('b'), Prisma.raw('bin >> 4 AS cbin'), Prisma.raw('n')], ', ')} FROM ${hh}`);
+  const kb = join([...tk, Prisma.raw('b')], ', ');
+  out.push(Prisma.sql`${hc} AS (SELECT ${kb}, cbin, sum(n) AS n FROM (${join(coarseParts, ' UNION ALL ')}) x GROUP BY ${kb}, cbin)`);
+  out.push(Prisma.sql`${cc} AS (SELECT ${kb}, cbin, n, sum(n) OVER (PARTITION BY ${kb} ORDER BY cbin) AS cum,
+      (sum(n) OVER (PARTITION BY ${kb}))::float8 - 1 AS last FROM ${hc})`);
+  // Two ranks per percentile: floor and ceiling of q·(N−1).
+  const ranks = wanted.flatMap(({ q: p }, i) => [
+    Prisma.sql`(${Prisma.raw(String(2 * i))}, floor(${p}::float8 * c.last))`,
+    Prisma.sql`(${Prisma.raw(String(2 * i + 1))}, ceil(${p}::float8 * c.last))`,
+  ]);
+  out.push(Prisma.sql`${tg} AS (SELECT ${join([...tkOf('c'), Prisma.raw('c.b'), Prisma.raw('c.last'), Prisma.raw('rk.j'), Prisma.raw('c.cbin'), Prisma.raw('rk.rank - (c.cum - c.n) AS rest')], ', ')}
+      FROM ${cc} c CROSS JOIN LATERAL (VALUES ${join(ranks, ', ')}) rk(j, rank)
+      WHERE c.cum - c.n <= rk.rank AND rk.rank < c.cum)`);
+  const fineParts: Prisma.Sql[] = [];
+  const targets = Prisma.sql`(SELECT DISTINCT ${kb}, cbin FROM ${tg}) t`;
+  if (hasSpans) {
+    const team = rule.keyed ? [Prisma.sql`r."teamId" = t.tk`] : spanTeams(rule);
+    fineParts.push(Prisma.sql`SELECT ${join([...tkOf('t'), Prisma.raw('t.b'), Prisma.raw('t.cbin'), Prisma.raw('r."bin" AS bin'), Prisma.raw('r."n"')], ', ')}
+        FROM ${targets} JOIN ${spanRelation(cover.spans)} ON p.b = t.b
+        JOIN "RollupSpanHistogram" r ON r."metric" = ${m} AND r."grain" = p.grain AND r."level" = 0 AND r."start" = p.start
+         AND r."bin" BETWEEN t.cbin * 16 AND t.cbin * 16 + 15
+        WHERE ${join(team, ' AND ')}`);
+  }
+  if (hasHours) {
+    fineParts.push(Prisma.sql`SELECT ${join([...tkOf('t'), Prisma.raw('t.b'), Prisma.raw('t.cbin'), Prisma.raw('h.bin'), Prisma.raw('h.n')], ', ')}
+        FROM ${targets} JOIN ${hh} h ON h.b = t.b${on('h', 't')} AND h.bin >> 4 = t.cbin`);
+  }
+  out.push(Prisma.sql`${fl} AS (SELECT ${kb}, cbin, bin, sum(n) AS n FROM (${join(fineParts, ' UNION ALL ')}) x GROUP BY ${kb}, cbin, bin)`);
+  out.push(Prisma.sql`${fc} AS (SELECT ${kb}, cbin, bin, n, sum(n) OVER (PARTITION BY ${kb}, cbin ORDER BY bin) AS cum FROM ${fl})`);
+  out.push(Prisma.sql`${pv} AS (SELECT ${join([...tkOf('t'), Prisma.raw('t.b'), Prisma.raw('t.last'), Prisma.raw('t.j')], ', ')}, ${binValueSql(Prisma.raw('f.bin'))} AS v
+      FROM ${tg} t JOIN ${fc} f ON f.b = t.b${on('f', 't')} AND f.cbin = t.cbin AND f.cum - f.n <= t.rest AND t.rest < f.cum)`);
+  const values = wanted.map(({ index, q: p }, i) => {
+    const lo = Prisma.raw(`min(v) FILTER (WHERE j = ${2 * i})`);
+    const hi = Prisma.raw(`min(v) FILTER (WHERE j = ${2 * i + 1})`);
+    const pos = Prisma.sql`(${p}::float8 * last)`;
+    return Prisma.sql`(${lo} + (${pos} - floor(${pos})) * (${hi} - ${lo})) AS ${Prisma.raw(`m${index}`)}`;
+  });
+  const keyOut = rule.keyed ? [Prisma.raw('NULLIF(tk, 0) AS k1')] : [];
+  // MATERIALIZED: computed once; inlined, the planner re-ran it for every bucket of `a`.
+  out.push(Prisma.sql`${q} AS MATERIALIZED (SELECT ${join([...keyOut, Prisma.raw('b'), ...values], ', ')} FROM ${pv} GROUP BY ${join([...tk, Prisma.raw('b'), Prisma.raw('last')], ', ')})`);
+  return out;
+}
+
+/**
  * A stock's open-at-start count from rollups: rows that entered before the range minus
  * rows that left before it (a row leaves after it enters, so those are the ones still
- * open), summed over every hour before the range start per team. Needs a whole-hour start
- * and the same team-only filters as a source; null otherwise.
+ * open), summed over everything before the range start per team: weekly span rows before
+ * the week of the start, daily ones up to its day, hourly ones up to its hour. Needs a
+ * whole-hour start and the same team-only filters as a source; null otherwise.
  */
 export function rollupOpenCte(request: OpenOverrideInput): Prisma.Sql | null {
   const enter = ROLLUP_SOURCES[request.entering];
   const leave = ROLLUP_SOURCES[request.leaving];
   const { input } = request;
   if (!enter || !leave || enter.decision || leave.decision) return null;
-  if (input.range.from.getTime() % HOUR_MS !== 0) return null;
+  const start = input.range.from.getTime();
+  if (start % HOUR_MS !== 0) return null;
   if (!filterCoveredByRollups(input.filter) || !input.dimensions.every((d) => d === 'TEAM')) return null;
-  const keyed = input.dimensions.length === 1;
-  const where = [Prisma.sql`r."source" IN (${enter.code}::int, ${leave.code}::int)`, Prisma.sql`r."hour" < ${iso(input.range.from)}::timestamptz`];
-  if (input.filter?.teamIds?.length) where.push(Prisma.sql`r."teamId" = ANY(${input.filter.teamIds}::int[])`);
-  if (input.scope.teamIds !== null) where.push(Prisma.sql`r."teamId" = ANY(${input.scope.teamIds}::int[])`);
-  if (input.keys) where.push(Prisma.sql`r."teamId" = ANY(${[...input.keys]}::int[])`);
+  const rule = teamRule(input);
+  const day = start - mod(start, DAY_MS);
+  const week = start - mod(start - MONDAY_MS, WEEK_MS);
+  const sources = Prisma.sql`r."source" IN (${enter.code}::int, ${leave.code}::int)`;
+  const keySelect = rule.keyed ? [Prisma.sql`r."teamId" AS tk`] : [];
+  const rows = Prisma.sql`SELECT ${join([...keySelect, Prisma.raw('r."source"'), Prisma.raw('r."n"')], ', ')} FROM "RollupSpan" r
+    WHERE ${join([sources, ...spanTeams(rule)], ' AND ')}
+      AND ((r."grain" = 2 AND r."start" < ${isoMs(week)}::timestamptz)
+        OR (r."grain" = 1 AND r."start" >= ${isoMs(week)}::timestamptz AND r."start" < ${isoMs(day)}::timestamptz))
+    UNION ALL
+    SELECT ${join([...keySelect, Prisma.raw('r."source"'), Prisma.raw('r."n"')], ', ')} FROM "RollupHour" r
+    WHERE ${join([sources, ...hourTeams(rule)], ' AND ')}
+      AND r."hour" >= ${isoMs(day)}::timestamptz AND r."hour" < ${isoMs(start)}::timestamptz`;
   const open = Prisma.sql`(COALESCE(sum(r."n") FILTER (WHERE r."source" = ${enter.code}::int), 0) - COALESCE(sum(r."n") FILTER (WHERE r."source" = ${leave.code}::int), 0))`;
   // No row for a zero, as the raw count grouped by team gives none.
-  return Prisma.sql`SELECT ${join([...(keyed ? [Prisma.sql`NULLIF(r."teamId", 0) AS k1`] : []), Prisma.sql`1 AS b`, Prisma.sql`${open}::int AS ${Prisma.raw(`m${request.index}`)}`], ', ')}
-  FROM "RollupHour" r WHERE ${join(where, ' AND ')}
-  ${keyed ? Prisma.sql`GROUP BY NULLIF(r."teamId", 0)` : Prisma.empty} HAVING ${open} <> 0`;
+  return Prisma.sql`SELECT ${join([...(rule.keyed ? [Prisma.sql`NULLIF(r.tk, 0) AS k1`] : []), Prisma.sql`1 AS b`, Prisma.sql`${open}::int AS ${Prisma.raw(`m${request.index}`)}`], ', ')}
+  FROM (${rows}) r
+  ${rule.keyed ? Prisma.sql`GROUP BY NULLIF(r.tk, 0)` : Prisma.empty} HAVING ${open} <> 0`;
 }
 
 /** The compiler's open-at-start override: rollups where they answer. */
