@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequestSqlContext, runInRequest } from '../../src/db/request-context.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 import { captureLogger } from './helpers.ts';
 
@@ -10,7 +9,6 @@ import { captureLogger } from './helpers.ts';
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 let db: TestDatabase;
-let locker: pg.Client;
 
 beforeAll(async () => {
   db = await openTestDatabase();
@@ -22,23 +20,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await locker?.end().catch(() => undefined);
   await db?.destroy();
 });
-
-/** Holds an exclusive lock on "Ticket" from another session, so any read of it waits. */
-async function lockTickets(): Promise<() => Promise<void>> {
-  const url = new URL(process.env.TEST_DATABASE_URL as string);
-  url.pathname = `/${(await db.driver.query<{ name: string }>('SELECT current_database() AS name'))[0].name}`;
-  locker = new pg.Client({ connectionString: url.toString() });
-  await locker.connect();
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE "Ticket" IN ACCESS EXCLUSIVE MODE');
-  return async () => {
-    await locker.query('ROLLBACK');
-    await locker.end();
-  };
-}
 
 /** Statements of this database (other than ours) waiting for a lock right now. */
 async function waitingStatements(): Promise<string[]> {
@@ -71,7 +54,7 @@ describe.skipIf(!onPostgres)('statement timeout (PostgreSQL)', () => {
   it('answers QUERY_TIMEOUT when a statement runs past the timeout, and leaves nothing running', async () => {
     const log = captureLogger('info');
     const client = gqlClient(db, { config: { queryTimeoutMs: 300 }, logger: log.logger });
-    const unlock = await lockTickets();
+    const unlock = await lockTableElsewhere(db, 'Ticket');
     try {
       const result = await client.query('query Slow { tickets { totalCount } }');
       expect(result.errors?.[0].extensions?.code).toBe('QUERY_TIMEOUT');
@@ -85,7 +68,7 @@ describe.skipIf(!onPostgres)('statement timeout (PostgreSQL)', () => {
 
   it('cancels the statements of a request whose client goes away', async () => {
     const client = gqlClient(db, { config: { queryTimeoutMs: 60_000 } });
-    const unlock = await lockTickets();
+    const unlock = await lockTableElsewhere(db, 'Ticket');
     try {
       const abort = new AbortController();
       const pending = Promise.resolve(
