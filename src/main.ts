@@ -10,6 +10,7 @@ import { recomputeUncomputedTickets } from './sla/recompute.ts';
 import { ReportScheduler } from './exports/scheduler.ts';
 import { loadSyncSettings } from './config.ts';
 import { SyncScheduler } from './ingest/sync/scheduler.ts';
+import { startPendingRollupSweep } from './analytics/rollups/maintain.ts';
 import { runStoredConnection } from './ingest/sync/stored.ts';
 import { AlertMonitor } from './monitoring/alert-monitor.ts';
 import { ServerLifecycle } from './lifecycle.ts';
@@ -112,12 +113,14 @@ export async function main(): Promise<void> {
   let stopping = false;
   let scheduler: ReportScheduler | null = null;
   let syncScheduler: SyncScheduler | null = null;
+  let stopSweep: (() => void) | null = null;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal, timeoutMs: config.shutdownTimeoutMs, inFlight: lifecycle.activeRequests }, 'stopping: draining in-flight requests');
     const drained = await lifecycle.drain(config.shutdownTimeoutMs);
     if (!drained.finished) log.error({ cut: drained.cut, timeoutMs: config.shutdownTimeoutMs }, 'drain timeout: in-flight requests were aborted');
+    stopSweep?.();
     await scheduler?.stop();
     // A running sync ends after its current page; the next one resumes there.
     await syncScheduler?.stop();
@@ -138,6 +141,13 @@ export async function main(): Promise<void> {
   const factsCaughtUp = await deriveMissingTicketFacts(db);
   if (slaCaughtUp + factsCaughtUp > 0) log.info({ slaCaughtUp, factsCaughtUp }, 'derived ticket columns computed for tickets that had none');
   if (stopping) return;
+  // Rollup hours an import deferred and could not flush (it was killed) are rebuilt here.
+  stopSweep = startPendingRollupSweep(db, {
+    everyMs: 60_000,
+    olderThanMs: 60_000,
+    onFlushed: (hours) => log.info({ hours }, 'rollups rebuilt for hours an interrupted import left pending'),
+    onError: (error) => log.error({ err: error }, 'rebuilding pending rollups failed; retrying in a minute'),
+  });
 
   const yoga = createServer({ db, production: config.production, logger: log, config, lifecycle });
   handler = (request, response) => void yoga(request, response);

@@ -9,15 +9,15 @@ import {
   type MetricsRequest,
 } from '../../src/analytics/engine.ts';
 import { RELATIVE_ERROR, ROLLUP_SOURCES } from '../../src/analytics/rollups/definition.ts';
-import { rebuildAllRollups } from '../../src/analytics/rollups/maintain.ts';
 import { coverBuckets, coverInterval } from '../../src/analytics/rollups/planner.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analytics/rollups/report.ts';
-import { inRolledBackTransaction, upsertAgents, upsertFeedback, upsertTeams, upsertTickets } from '../../src/ingest/upsert.ts';
+import { upsertAgents, upsertFeedback, upsertTeams, upsertTickets } from '../../src/ingest/upsert.ts';
 import type { FeedbackInput, TicketInput } from '../../src/ingest/types.ts';
 import type { Channel, FeedbackKind, Priority, TicketStatus } from '../../src/generated/prisma/enums.ts';
 import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
 import { Random } from '../../seeds/random.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { rollupDriftOf } from '../helpers/rollups.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 
 // Rollups against the raw path: every measure a rollup serves must equal the raw path's
@@ -114,41 +114,7 @@ async function withPaths<T>(work: () => Promise<T>): Promise<{ value: T; reports
 }
 
 /** Rows of the rollup tables that a rebuild from scratch would change (none: maintenance kept up). */
-async function rollupDrift(rebuild: 'hourly' | 'full' = 'hourly'): Promise<number> {
-  return inRolledBackTransaction(db, async (tx) => {
-    const differing = async (a: string, b: string) => {
-      const [row] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ((TABLE ${a} EXCEPT ALL TABLE ${b}) UNION ALL (TABLE ${b} EXCEPT ALL TABLE ${a})) x`);
-      return row.n;
-    };
-    // The daily/weekly spans that the triggers on the hourly tables keep must equal the
-    // sums of the hourly rows, grouped from scratch (before and after the hourly rebuild,
-    // which writes the hourly tables and so moves the spans by its own deltas).
-    const spanDrift = async (tag: string) => {
-      await tx.query(`CREATE TEMP TABLE snap_s${tag} AS SELECT * FROM "RollupSpan"`);
-      await tx.query(`CREATE TEMP TABLE snap_sb${tag} AS SELECT * FROM "RollupSpanHistogram"`);
-      await tx.query('SELECT supportgraph_span_rebuild_all()');
-      return (await differing(`snap_s${tag}`, '"RollupSpan"')) + (await differing(`snap_sb${tag}`, '"RollupSpanHistogram"'));
-    };
-    const before = await spanDrift('1');
-    await tx.query(`CREATE TEMP TABLE snap_h AS SELECT * FROM "RollupHour"`);
-    await tx.query(`CREATE TEMP TABLE snap_b AS SELECT * FROM "RollupHistogram"`);
-    // The update triggers' hour-by-hour rebuild (migration 0009) of every hour, or the
-    // grouped scans of migration 0010 that inserts add deltas with.
-    if (rebuild === 'hourly') {
-      await tx.query(`DELETE FROM "RollupHour"`);
-      await tx.query(`DELETE FROM "RollupHistogram"`);
-      await tx.query(
-        `SELECT supportgraph_rollup_rebuild(ARRAY(
-           SELECT DISTINCT date_trunc('hour', x AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-             FROM (SELECT unnest(ARRAY["createdAt", "solvedAt", "firstResponseAt", "firstResponseDueAt", "resolutionDueAt"]) AS x FROM "Ticket"
-                   UNION ALL SELECT "createdAt" FROM "Feedback") e
-            WHERE x IS NOT NULL))`,
-      );
-    } else await rebuildAllRollups(tx);
-    const hourly = (await differing('snap_h', '"RollupHour"')) + (await differing('snap_b', '"RollupHistogram"'));
-    return before + hourly + (await spanDrift('2'));
-  });
-}
+const rollupDrift = (rebuild: 'hourly' | 'full' = 'hourly') => rollupDriftOf(db, rebuild);
 
 const WHOLE_HOUR_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Sydney'];
 const OFFSET_ZONES = ['Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide'];

@@ -1,3 +1,4 @@
+import type { Database } from '../../db/client.ts';
 import type { IngestTx } from '../../ingest/hooks.ts';
 
 /**
@@ -50,4 +51,72 @@ export async function withRollupsOff<T>(tx: Pick<IngestTx, 'query'>, work: () =>
  */
 export async function rollupsOffForTransaction(tx: Pick<IngestTx, 'query'>): Promise<void> {
   await tx.query(`SET LOCAL supportgraph.rollups = 'off'`);
+}
+
+/**
+ * Defers rollup maintenance until the end of the caller's transaction (migration 0013):
+ * the writes only note the UTC hours they touch in "RollupPending", and the planner
+ * answers ranges those hours can affect from the rows until flushPendingRollups rebuilds
+ * them. For bulk imports, where the per-statement maintenance is most of the cost.
+ */
+export async function deferRollupsForTransaction(tx: Pick<IngestTx, 'query'>): Promise<void> {
+  await tx.query(`SET LOCAL supportgraph.rollups = 'defer'`);
+}
+
+/**
+ * Rebuilds the rollup rows of every pending hour in one transaction of its own and
+ * returns how many hours it rebuilt (0: nothing was pending). Safe at any time and from
+ * any process: it waits for deferred writers that are committing, and those that come
+ * after it note their hours again.
+ */
+export async function flushPendingRollups(db: Pick<Database, 'driver'>): Promise<number> {
+  return db.driver.transaction(async (tx) => {
+    const [row] = await tx.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
+    return Number(row?.hours ?? 0);
+  });
+}
+
+/**
+ * The earliest pending hour, or null when every rollup row is current: the planner keeps
+ * to the rows for any range that ends after it (a bucket's backlog counts everything
+ * created before it, so an earlier hour matters as much as one inside the range).
+ */
+export async function earliestPendingHour(db: Pick<Database, 'driver'>): Promise<Date | null> {
+  const [row] = await db.driver.query<{ hour: Date | string | null }>('SELECT min("hour") AS hour FROM "RollupPending"');
+  return row?.hour ? new Date(row.hour) : null;
+}
+
+/**
+ * Flushes pending rollup hours first noted more than `olderThanMs` ago (an import that
+ * was killed before its own flush): the server calls it at start and then every
+ * `everyMs`. Younger ones belong to an import still running, which flushes them itself.
+ * Returns a stop function; failures are passed to `onError` and the next pass retries.
+ */
+export function startPendingRollupSweep(
+  db: Pick<Database, 'driver'>,
+  options: { everyMs: number; olderThanMs: number; onFlushed?: (hours: number) => void; onError?: (error: unknown) => void },
+): () => void {
+  let running = false;
+  const pass = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const [row] = await db.driver.query<{ due: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM "RollupPending" WHERE "at" <= CURRENT_TIMESTAMP - $1::int * interval '1 millisecond') AS due`,
+        [options.olderThanMs],
+      );
+      if (row?.due) {
+        const hours = await flushPendingRollups(db);
+        if (hours > 0) options.onFlushed?.(hours);
+      }
+    } catch (error) {
+      options.onError?.(error);
+    } finally {
+      running = false;
+    }
+  };
+  void pass();
+  const timer = setInterval(() => void pass(), options.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

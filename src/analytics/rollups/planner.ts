@@ -14,6 +14,24 @@ const iso = (d: Date) => d.toISOString();
 const join = (parts: readonly Prisma.Sql[], separator: string): Prisma.Sql =>
   parts.length === 0 ? Prisma.empty : Prisma.join([...parts], separator);
 
+/**
+ * The statement's guard against rollup rows a deferred import has not rebuilt yet
+ * (migration 0013): a one-time check that raises ROLLUPS_PENDING_SQLSTATE when an hour
+ * before `to` is pending, so the engine answers again from the rows. Every span a range
+ * reads lies before its end, and its backlog counts everything before its start, so no
+ * later hour matters. An empty "RollupPending" costs one index probe, not a statement.
+ */
+const rollupsCurrent = (to: Date) => Prisma.sql`supportgraph_rollups_current(${iso(to)}::timestamptz)`;
+
+/** The SQLSTATE of supportgraph_rollups_current's error. */
+export const ROLLUPS_PENDING_SQLSTATE = 'SGR01';
+
+/** True when a statement failed because rollup rows it read were pending a rebuild. */
+export function isRollupsPendingError(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify((error as { meta?: unknown }).meta ?? null)}` : String(error);
+  return text.includes(ROLLUPS_PENDING_SQLSTATE) || text.includes('supportgraph: rollup rows pending');
+}
+
 /** True when the filter holds nothing a rollup row does not carry (rollups are keyed by team only). */
 export function filterCoveredByRollups(filter: TicketFilterSpec | null | undefined): boolean {
   if (!filter) return true;
@@ -253,7 +271,7 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
     Prisma.raw(`min(r."${d}min") AS ${d}_lo`),
     Prisma.raw(`max(r."${d}max") AS ${d}_hi`),
   ]);
-  ctes.push(Prisma.sql`a AS (SELECT ${join([...keyCol, Prisma.raw('COALESCE(b, 0) AS b'), ...additive, ...bounds], ', ')} FROM r0 r ${groupBy([])})`);
+  ctes.push(Prisma.sql`a AS (SELECT ${join([...keyCol, Prisma.raw('COALESCE(b, 0) AS b'), ...additive, ...bounds], ', ')} FROM r0 r WHERE ${rollupsCurrent(input.range.to)} ${groupBy([])})`);
 
   const select: Prisma.Sql[] = [...keyCol.map((k) => Prisma.sql`a.${k}`), Prisma.raw('a.b'), ...request.measures.filter((m, i) => plans[i]?.kind !== 'quantile').map((m) => Prisma.raw(`a.m${m.index}`))];
   const joins: Prisma.Sql[] = [];
@@ -381,7 +399,7 @@ export function rollupOpenCte(request: OpenOverrideInput): Prisma.Sql | null {
   const open = Prisma.sql`(COALESCE(sum(r."n") FILTER (WHERE r."source" = ${enter.code}::int), 0) - COALESCE(sum(r."n") FILTER (WHERE r."source" = ${leave.code}::int), 0))`;
   // No row for a zero, as the raw count grouped by team gives none.
   return Prisma.sql`SELECT ${join([...(rule.keyed ? [Prisma.sql`NULLIF(r.tk, 0) AS k1`] : []), Prisma.sql`1 AS b`, Prisma.sql`${open}::int AS ${Prisma.raw(`m${request.index}`)}`], ', ')}
-  FROM (${rows}) r
+  FROM (${rows}) r WHERE ${rollupsCurrent(input.range.to)}
   ${rule.keyed ? Prisma.sql`GROUP BY NULLIF(r.tk, 0)` : Prisma.empty} HAVING ${open} <> 0`;
 }
 

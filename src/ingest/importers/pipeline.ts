@@ -13,6 +13,7 @@ import {
 } from '../upsert.ts';
 import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
 import { deleteTicketsIn } from '../delete.ts';
+import { deferRollupsForTransaction, flushPendingRollups } from '../../analytics/rollups/maintain.ts';
 import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow } from './record.ts';
 
 // Runs a source through the engine batch by batch. Each batch is one transaction:
@@ -57,7 +58,16 @@ export interface ImportOptions {
   onReject?: (original: OriginalRow, reason: string) => Promise<void>;
   /** Called after each batch with the running totals. */
   onBatch?: (summary: ImportSummary) => void;
+  /**
+   * Rollup maintenance deferred to one rebuild of the touched hours at the end (default
+   * true): most of a batch's cost otherwise. Meanwhile analytics over those hours are
+   * answered from the rows. false: every batch keeps the rollups current itself.
+   */
+  deferRollups?: boolean;
 }
+
+/** Batches an import writes at once on PostgreSQL (one connection each). */
+const WRITERS = 2;
 
 const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, rejected: 0 });
 
@@ -117,8 +127,12 @@ async function createMissingEntities(tx: IngestTx, records: readonly ImportRecor
     tx,
     new Map<RefKind, Set<string>>(Object.entries(wanted).map(([kind, rows]) => [kind as RefKind, new Set(rows.map((r) => r.externalId))])),
   );
-  const missing = <T extends { externalId: string }>(kind: RefKind, rows: T[]): T[] =>
-    rows.filter((r) => !stored.get(kind)?.has(r.externalId) || known.has(`${kind}:${r.externalId}`));
+  // Sorted: batches written side by side then lock the rows they both create in one order.
+  // (Categories keep the source's order: a parent may come before its children.)
+  const missing = <T extends { externalId: string }>(kind: RefKind, rows: T[]): T[] => {
+    const out = rows.filter((r) => !stored.get(kind)?.has(r.externalId) || known.has(`${kind}:${r.externalId}`));
+    return kind === 'Category' ? out : out.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+  };
   const failures = new Map<string, string>();
   const note = (kind: RefKind, rows: readonly { externalId: string }[], result: PartialUpsertResult): number => {
     for (const e of result.rejected) if (e.index !== null) failures.set(`${kind}:${rows[e.index].externalId}`, describe(e));
@@ -151,6 +165,7 @@ async function writeBatch(
   options: ImportOptions,
   total: ImportSummary,
   alsoInTransaction?: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
+  earlier: Promise<unknown> = Promise.resolve(),
 ): Promise<void> {
   const batch = emptySummary();
   const rejects: { original: OriginalRow; reason: string }[] = [];
@@ -165,8 +180,15 @@ async function writeBatch(
   records = records.filter((_, index) => !ownReasons.has(index));
   const transaction = options.dryRun
     ? inRolledBackTransaction
-    : <T>(d: Database, work: (tx: IngestTx) => Promise<T>) => d.driver.transaction(work);
+    : <T>(d: Database, work: (tx: IngestTx) => Promise<T>) => d.driver.transaction(work).catch((error: unknown) => {
+        // Two batches written side by side can still meet on a row both create (a new
+        // customer named in both): PostgreSQL then aborts one; it was rolled back whole
+        // and runs once more, now behind the other.
+        if ((error as { code?: unknown }).code !== '40P01') throw error;
+        return d.driver.transaction(work);
+      });
   await transaction(db, async (tx) => {
+    if (options.deferRollups !== false) await deferRollupsForTransaction(tx);
     batch.removed = await deleteTicketsIn(tx, deletions.map((d) => d.deletedExternalId));
     const failures = await createMissingEntities(tx, records, batch);
 
@@ -215,6 +237,8 @@ async function writeBatch(
   total.removed += batch.removed;
   for (const key of ['created', 'updated', 'unchanged', 'rejected'] as const) total.feedback[key] += batch.feedback[key];
   for (const key of ['teams', 'agents', 'customers', 'categories'] as const) total.entitiesCreated[key] += batch.entitiesCreated[key];
+  // Batches written side by side report their rejects in file order all the same.
+  await earlier.catch(() => undefined);
   for (const { original, reason } of rejects) await options.onReject?.(original, reason);
 }
 
@@ -233,40 +257,69 @@ export async function importSource(db: Database, source: ImportSource, options: 
   const summary = emptySummary();
   // Latest row per ticket of the batch being filled, in first-seen order.
   let batch = new Map<string, ImportRecord | DeletedRow>();
-  // The next batch is read and converted while the previous one is being written;
-  // writes stay strictly one after the other, in file order.
+  // The next batch is read and converted while earlier ones are being written. With the
+  // rollups deferred, batches touch no shared rollup rows, so on PostgreSQL two are
+  // written side by side (one connection each, both cores busy); a batch that shares a
+  // ticket, or an entity the source describes, with one in flight waits for it, so the
+  // last row of a ticket still wins across the file.
+  const parallel = options.deferRollups !== false && !options.dryRun && db.kind === 'postgres' ? WRITERS : 1;
+  let inFlight: { done: Promise<void>; keys: Set<string> }[] = [];
   let writing: Promise<void> = Promise.resolve();
+  const settle = async (count: number): Promise<void> => {
+    const waited = inFlight.slice(0, count);
+    inFlight = inFlight.slice(count);
+    for (const f of waited) await f.done;
+  };
   const flush = async (): Promise<void> => {
     const ready = [...batch.values()];
     batch = new Map();
-    await writing;
-    options.onBatch?.(summary);
     if (ready.length === 0) return;
+    const keys = new Set<string>();
+    for (const r of ready) {
+      keys.add(`Ticket:${isDeleted(r) ? r.deletedExternalId : r.ticket.externalId}`);
+      if (!isDeleted(r)) for (const k of r.known) keys.add(k);
+    }
+    if (inFlight.some((f) => [...keys].some((k) => f.keys.has(k)))) await settle(inFlight.length);
+    if (inFlight.length >= parallel) await settle(inFlight.length - parallel + 1);
+    options.onBatch?.(summary);
     const records = ready.filter((r): r is ImportRecord => !isDeleted(r));
     const deletions = ready.filter(isDeleted);
-    writing = writeBatch(db, records, deletions, options, summary);
-    // Marks the rejection as handled until it is awaited at the next flush.
+    writing = writeBatch(db, records, deletions, options, summary, undefined, writing);
+    // Marks the rejection as handled until it is awaited by settle.
     writing.catch(() => undefined);
+    inFlight.push({ done: writing, keys });
   };
-  for await (const row of source.rows) {
-    summary.read += 1;
-    if (isUnreadable(row)) {
-      summary.rejected += 1;
-      await options.onReject?.(row.original, row.error);
-      continue;
+  const readAndWrite = async (): Promise<void> => {
+    for await (const row of source.rows) {
+      summary.read += 1;
+      if (isUnreadable(row)) {
+        summary.rejected += 1;
+        await options.onReject?.(row.original, row.error);
+        continue;
+      }
+      const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
+      if (isDeleted(row)) summary.deleted += 1;
+      if (batch.has(id)) {
+        summary.superseded += 1;
+        // Re-inserted at the end: Map order is insertion order, and the row is the latest.
+        batch.delete(id);
+      }
+      batch.set(id, row);
+      if (batch.size >= batchSize) await flush();
     }
-    const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
-    if (isDeleted(row)) summary.deleted += 1;
-    if (batch.has(id)) {
-      summary.superseded += 1;
-      // Re-inserted at the end: Map order is insertion order, and the row is the latest.
-      batch.delete(id);
+    await flush();
+    await settle(inFlight.length);
+  };
+  try {
+    await readAndWrite();
+  } finally {
+    // Also after a failure: what the committed batches deferred is rebuilt now rather
+    // than at the server's next sweep. A dry run committed nothing.
+    if (options.deferRollups !== false && !options.dryRun) {
+      for (const f of inFlight) await f.done.catch(() => undefined);
+      await flushPendingRollups(db);
     }
-    batch.set(id, row);
-    if (batch.size >= batchSize) await flush();
   }
-  await flush();
-  await writing;
   options.onBatch?.(summary);
   return summary;
 }
@@ -275,13 +328,14 @@ export async function importSource(db: Database, source: ImportSource, options: 
  * Writes one page of a sync in one transaction, as a batch of an import (last row of a
  * ticket wins, deletions applied), then runs `alsoInTransaction` in the same
  * transaction (the sync stores its cursor there, so the cursor never runs ahead of the
- * data). Returns the page's counts.
+ * data). Returns the page's counts. With `deferRollups` the caller flushes the pending
+ * rollups (flushPendingRollups) when its run ends; by default the page keeps them current.
  */
 export async function writePage(
   db: Database,
   rows: readonly import('./record.ts').SourceRow[],
   alsoInTransaction: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
-  options: Pick<ImportOptions, 'onReject'> = {},
+  options: Pick<ImportOptions, 'onReject' | 'deferRollups'> = {},
 ): Promise<ImportSummary> {
   const summary = emptySummary();
   const latest = new Map<string, ImportRecord | DeletedRow>();
@@ -304,7 +358,7 @@ export async function writePage(
     db,
     ready.filter((r): r is ImportRecord => !isDeleted(r)),
     ready.filter(isDeleted),
-    options,
+    { ...options, deferRollups: options.deferRollups === true },
     summary,
     alsoInTransaction,
   );

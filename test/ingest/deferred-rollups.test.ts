@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeSeries, computeTotals, type MetricsRequest } from '../../src/analytics/engine.ts';
+import { deferRollupsForTransaction, flushPendingRollups, startPendingRollupSweep } from '../../src/analytics/rollups/maintain.ts';
+import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analytics/rollups/report.ts';
+import { parseImportArgs, runImport } from '../../src/ingest/cli.ts';
+import { deleteTicketsIn } from '../../src/ingest/delete.ts';
+import { upsertTicketsIn } from '../../src/ingest/upsert.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { rollupDriftOf } from '../helpers/rollups.ts';
+import { countRows } from './helpers.ts';
+
+// Imports defer rollup maintenance (migration 0013): batches only note the UTC hours they
+// touch, the import rebuilds those hours once at its end, and until then the engine
+// answers any range a pending hour can affect from the rows. The dataset is small and
+// hand-built, so every number below is worked out in the comments.
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await openTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'sg-deferred-'));
+});
+afterAll(async () => {
+  await db?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const WEEK = { from: new Date('2026-01-05T00:00:00Z'), to: new Date('2026-01-12T00:00:00Z') };
+const MEASURES = ['ticketsCreated', 'ticketsSolved', 'firstResponseTime.avg', 'resolutionTime.avg', 'backlog'];
+
+/** Runs an engine call with rollups allowed; returns its answer and the path of the `created` source. */
+async function withPath<T>(work: () => Promise<T>): Promise<{ value: T; created: string | undefined }> {
+  const reports: AnalyticsPathReport[] = [];
+  const value = await collectAnalyticsPaths(reports, work);
+  return { value, created: reports[0]?.paths.created };
+}
+
+const request = (range = WEEK): MetricsRequest => ({ range, scope: { teamIds: null }, measures: MEASURES, now: new Date('2026-02-01T00:00:00Z') });
+const daily = (range = WEEK) => computeSeries(db, { ...request(range), granularity: 'DAY', timeZone: 'UTC' });
+const rawDaily = (range = WEEK) => computeSeries(db, { ...request(range), granularity: 'DAY', timeZone: 'UTC', rollups: false });
+
+describe('rollups deferred by an import', () => {
+  it('imports with no hour left pending and rollups equal to a rebuild from scratch', async () => {
+    // t1: Mon 09:10, reply after 30 min, solved after 2 h; t2: Mon 10:00, reply after
+    // 60 min, solved after 24 h (Tue 10:00); t3: Tue 08:00, open. Batches of 1 row, so
+    // the three are written side by side on PostgreSQL.
+    const csv = join(dir, 'week.csv');
+    writeFileSync(
+      csv,
+      [
+        'id,subject,channel,status,created,first_reply,solved,team,agent,csat',
+        't1,Login,EMAIL,SOLVED,2026-01-05T09:10:00Z,2026-01-05T09:40:00Z,2026-01-05T11:10:00Z,a,ada,5',
+        't2,Refund,CHAT,SOLVED,2026-01-05T10:00:00Z,2026-01-05T11:00:00Z,2026-01-06T10:00:00Z,b,bo,2',
+        't3,Invoice,EMAIL,OPEN,2026-01-06T08:00:00Z,,,a,ada,',
+      ].join('\n') + '\n',
+    );
+    const mapping = join(dir, 'map.json');
+    writeFileSync(
+      mapping,
+      JSON.stringify({
+        columns: {
+          id: 'externalId', subject: 'subject', channel: 'channel', status: 'status', created: 'createdAt',
+          first_reply: 'firstResponseAt', solved: 'solvedAt', team: 'team', agent: 'assignee', csat: 'csat',
+        },
+      }),
+    );
+    const summary = await runImport(parseImportArgs([csv, '--format', 'csv', '--mapping', mapping, '--batch', '1', '--rejects', join(dir, 'r.csv')]), db, {
+      out: () => undefined,
+      progress: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+    });
+    expect(summary.created).toBe(3);
+    expect(await countRows(db, 'RollupPending')).toBe(0);
+    expect(await rollupDriftOf(db, 'full')).toBe(0);
+
+    const { value: totals, created } = await withPath(() => computeTotals(db, request()));
+    expect(created).toBe('rollup');
+    expect(totals.ticketsCreated).toBe(3);
+    expect(totals.ticketsSolved).toBe(2);
+    expect((totals.firstResponseTime as { avg: number }).avg).toBe(2700); // (1800 + 3600) / 2
+    expect((totals.resolutionTime as { avg: number }).avg).toBe(46_800); // (7200 + 86400) / 2
+  });
+
+  it('answers from the rows while hours are pending, and from rollups again after the flush', async () => {
+    // t4 (Wed 12:00, solved 13:00) is written with maintenance deferred and not flushed.
+    await db.driver.transaction(async (tx) => {
+      await deferRollupsForTransaction(tx);
+      await upsertTicketsIn(tx, [
+        { externalId: 't4', channel: 'EMAIL', status: 'SOLVED', createdAt: new Date('2026-01-07T12:00:00Z'), firstResponseAt: new Date('2026-01-07T12:30:00Z'), solvedAt: new Date('2026-01-07T13:00:00Z') },
+      ]);
+    });
+    // Hours 12:00 (created, the SLA decisions) and 13:00 (solved); 12:30 is in the 12:00 hour.
+    expect(await countRows(db, 'RollupPending')).toBe(2);
+
+    const pending = await withPath(() => daily());
+    expect(pending.created).toBe('raw');
+    const wednesday = pending.value[2].metrics;
+    expect(wednesday.ticketsCreated).toBe(1);
+    expect(wednesday.ticketsSolved).toBe(1);
+    // Backlog at the end of each day: Mon 1 (t2), Tue 1 (t3), Wed 1 (t3; t4 came and went).
+    expect(pending.value.slice(0, 3).map((b) => b.metrics.backlog)).toEqual([1, 1, 1]);
+    expect(pending.value).toEqual(await rawDaily());
+
+    // A range that ends before the first pending hour keeps to the rollups.
+    const before = await withPath(() => daily({ from: WEEK.from, to: new Date('2026-01-07T12:00:00Z') }));
+    expect(before.created).toBe('rollup');
+
+    expect(await flushPendingRollups(db)).toBe(2);
+    expect(await countRows(db, 'RollupPending')).toBe(0);
+    expect(await rollupDriftOf(db, 'full')).toBe(0);
+    const flushed = await withPath(() => daily());
+    expect(flushed.created).toBe('rollup');
+    expect(flushed.value).toEqual(pending.value);
+    expect(await flushPendingRollups(db)).toBe(0);
+  });
+
+  it('rebuilds the old and the new hours of deferred updates and deletions', async () => {
+    await db.driver.transaction(async (tx) => {
+      await deferRollupsForTransaction(tx);
+      // t1 now solved on Thursday instead of Monday; t2 deleted.
+      await upsertTicketsIn(tx, [
+        { externalId: 't1', subject: 'Login', channel: 'EMAIL', status: 'SOLVED', teamExternalId: 'a', assigneeExternalId: 'ada', createdAt: new Date('2026-01-05T09:10:00Z'), firstResponseAt: new Date('2026-01-05T09:40:00Z'), solvedAt: new Date('2026-01-08T09:10:00Z') },
+      ]);
+      await deleteTicketsIn(tx, ['t2']);
+    });
+    expect(await countRows(db, 'RollupPending')).toBeGreaterThan(0);
+    expect((await withPath(() => daily())).created).toBe('raw');
+    await flushPendingRollups(db);
+    expect(await rollupDriftOf(db, 'full')).toBe(0);
+    const { value, created } = await withPath(() => daily());
+    expect(created).toBe('rollup');
+    // Created: Mon t1, Tue t3, Wed t4. Solved: Wed t4, Thu t1 (72 h).
+    expect(value.slice(0, 4).map((b) => [b.metrics.ticketsCreated, b.metrics.ticketsSolved])).toEqual([[1, 0], [1, 0], [1, 1], [0, 1]]);
+    expect((value[3].metrics.resolutionTime as { avg: number }).avg).toBe(259_200);
+    expect(value).toEqual(await rawDaily());
+  });
+
+  it('leaves what a killed import deferred to the server, which rebuilds it once it is old enough', async () => {
+    await db.driver.transaction(async (tx) => {
+      await deferRollupsForTransaction(tx);
+      await upsertTicketsIn(tx, [{ externalId: 't5', channel: 'WEB', status: 'OPEN', createdAt: new Date('2026-01-09T15:00:00Z') }]);
+    });
+    expect(await countRows(db, 'RollupPending')).toBe(1);
+    // Too young: an import may still be running and flush it itself.
+    const flushedHours: number[] = [];
+    let done = new Promise<void>((resolve) => {
+      const stop = startPendingRollupSweep(db, { everyMs: 3_600_000, olderThanMs: 3_600_000, onFlushed: (h) => flushedHours.push(h) });
+      setTimeout(() => {
+        stop();
+        resolve();
+      }, 300);
+    });
+    await done;
+    expect(flushedHours).toEqual([]);
+    expect(await countRows(db, 'RollupPending')).toBe(1);
+    // Noted long enough ago: the sweep's first pass rebuilds it.
+    done = new Promise<void>((resolve, reject) => {
+      const stop = startPendingRollupSweep(db, {
+        everyMs: 3_600_000,
+        olderThanMs: 0,
+        onFlushed: (h) => {
+          stop();
+          flushedHours.push(h);
+          resolve();
+        },
+        onError: reject,
+      });
+    });
+    await done;
+    expect(flushedHours).toEqual([1]);
+    expect(await countRows(db, 'RollupPending')).toBe(0);
+    expect(await rollupDriftOf(db, 'full')).toBe(0);
+  });
+});
