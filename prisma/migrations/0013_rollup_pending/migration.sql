@@ -1,20 +1,32 @@
 -- Deferred rollup maintenance for bulk writes (issues 10 and 16). Keeping the rollups
 -- current statement by statement costs a file import about two thirds of its ticket
--- statement (the span histograms of 0011 above all: ~10 upserted rows per ticket). With
--- SET LOCAL supportgraph.rollups = 'defer' a transaction writes the rows and only notes
--- the UTC hours its writes touch in "RollupPending"; the importers call
--- supportgraph_rollup_flush_pending() at their end (the server also sweeps what a crashed
--- import left), which rebuilds exactly those hours from the rows in one grouped pass per
--- run of consecutive hours, then the day/week spans holding them from the hourly rows.
--- Until then the analytics planner (src/analytics/rollups/planner.ts) answers every
--- range that a pending hour can affect from the rows: a query is never answered from a
--- stale rollup, only more slowly.
+-- statement (the span histograms of 0011 above all: ~10 upserted rows per ticket, many of
+-- them the same week rows again and again). With SET LOCAL supportgraph.rollups = 'defer'
+-- a transaction writes the rows and only notes what it did: the ids of the tickets and
+-- survey responses it inserted, and the UTC hours whose rows an update or a delete may
+-- have changed. The importers call supportgraph_rollup_flush_pending() at their end (the
+-- server also sweeps what a killed import left), which adds the inserted rows'
+-- contributions as one delta and rebuilds the changed hours from the rows, with the
+-- per-statement triggers on, so the day/week spans follow by their own deltas.
+-- Until then the analytics planner (src/analytics/rollups/planner.ts) answers every range
+-- that a pending hour can affect from the rows: a query is never answered from a stale
+-- rollup, only more slowly.
 
--- UTC hours whose rollup rows may be stale. 'infinity' stands for every hour (a TRUNCATE).
+-- UTC hours whose rollup rows are stale: "rebuild" when an update or a delete touched
+-- them (rebuilt from the rows), else only inserted rows await their delta (kept for the
+-- planner's guard). 'infinity' stands for every hour (a TRUNCATE).
 CREATE TABLE "RollupPending" (
     "hour" TIMESTAMPTZ(3) NOT NULL,
+    "rebuild" BOOLEAN NOT NULL,
     "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "RollupPending_pkey" PRIMARY KEY ("hour")
+);
+
+-- Tickets (kind 1) and survey responses (kind 2) inserted with maintenance deferred.
+CREATE TABLE "RollupPendingRow" (
+    "kind" INTEGER NOT NULL,
+    "id" INTEGER NOT NULL,
+    CONSTRAINT "RollupPendingRow_pkey" PRIMARY KEY ("kind", "id")
 );
 
 -- 'defer' turns the per-statement maintenance off like 'off' does (0009/0011 triggers).
@@ -37,11 +49,12 @@ BEGIN
   RETURN true;
 END $$;
 
--- Notes hours as pending. Sorted, so concurrent writers take the key locks in one order.
-CREATE FUNCTION supportgraph_rollup_note(hours TIMESTAMPTZ[]) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO "RollupPending" ("hour")
-  SELECT DISTINCT h FROM unnest(hours) h WHERE h IS NOT NULL ORDER BY 1
-  ON CONFLICT ("hour") DO NOTHING
+-- Notes hours as pending (to rebuild, or awaiting deltas only). Sorted, so concurrent
+-- writers take the key locks in one order; an hour once to rebuild stays so.
+CREATE FUNCTION supportgraph_rollup_note(hours TIMESTAMPTZ[], to_rebuild BOOLEAN DEFAULT true) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO "RollupPending" AS p ("hour", "rebuild")
+  SELECT DISTINCT h, to_rebuild FROM unnest(hours) h WHERE h IS NOT NULL ORDER BY 1
+  ON CONFLICT ("hour") DO UPDATE SET "rebuild" = true WHERE EXCLUDED."rebuild" AND NOT p."rebuild"
 $$;
 
 -- The hours of every ticket row written; on update only rows whose rollup inputs changed,
@@ -50,7 +63,8 @@ CREATE FUNCTION supportgraph_rollup_defer_ticket() RETURNS trigger LANGUAGE plpg
 BEGIN
   IF NOT supportgraph_rollups_deferred() THEN RETURN NULL; END IF;
   IF TG_OP = 'INSERT' THEN
-    PERFORM supportgraph_rollup_note(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt")) FROM new_rows n));
+    INSERT INTO "RollupPendingRow" ("kind", "id") SELECT 1, n."id" FROM new_rows n;
+    PERFORM supportgraph_rollup_note(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt")) FROM new_rows n), false);
   ELSIF TG_OP = 'DELETE' THEN
     PERFORM supportgraph_rollup_note(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")) FROM old_rows o));
   ELSE
@@ -78,7 +92,8 @@ CREATE FUNCTION supportgraph_rollup_defer_feedback() RETURNS trigger LANGUAGE pl
 BEGIN
   IF NOT supportgraph_rollups_deferred() THEN RETURN NULL; END IF;
   IF TG_OP = 'INSERT' THEN
-    PERFORM supportgraph_rollup_note(ARRAY(SELECT date_trunc('hour', n."createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM new_feedback n));
+    INSERT INTO "RollupPendingRow" ("kind", "id") SELECT 2, n."id" FROM new_feedback n;
+    PERFORM supportgraph_rollup_note(ARRAY(SELECT date_trunc('hour', n."createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM new_feedback n), false);
   ELSIF TG_OP = 'DELETE' THEN
     PERFORM supportgraph_rollup_note(ARRAY(SELECT date_trunc('hour', o."createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM old_feedback o));
   ELSE
@@ -132,42 +147,47 @@ CREATE TRIGGER "Ticket_rollup_defer_truncate" AFTER TRUNCATE ON "Ticket"
 CREATE TRIGGER "Feedback_rollup_defer_truncate" AFTER TRUNCATE ON "Feedback"
   FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_rollup_defer_truncate();
 
--- Rebuilds the rollup rows of every pending hour and forgets them; returns how many hours
--- it rebuilt. The table locks make it one step against every other writer: deferred
--- writers wait to note hours until it commits (so an hour noted meanwhile is not lost),
--- and per-statement writers wait to add their deltas (which a rebuild that already saw
--- their rows would count twice).
--- JIT off and more work_mem: the cost of a flush varies with the rows it regroups, the
--- planner has no statistics for its temporary table, and compiling took longer than the
--- statements; a spilled hash aggregate doubled the histogram step.
+-- Brings the rollups up to date with everything deferred and forgets it; returns the
+-- number of pending hours it cleared. The per-statement triggers are on while it works,
+-- so the span rows follow the hourly ones by deltas. Inserted rows add their
+-- contributions outside the hours to rebuild (inside them the rebuild counts them); those
+-- hours are rebuilt from the rows with an event inside, found through the time indexes
+-- (a ticket's SLA decision, LEAST(fulfilment, deadline), lies in a run of hours only if
+-- one of its times does). The table locks make it one step against every other writer:
+-- deferred writers wait to note rows until it commits (so nothing noted meanwhile is
+-- lost), and per-statement writers wait to add their deltas (which a rebuild that
+-- already saw their rows would count twice).
 CREATE FUNCTION supportgraph_rollup_flush_pending() RETURNS integer
-LANGUAGE plpgsql SET jit = off SET work_mem = '64MB' AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   hours TIMESTAMPTZ[];
+  rebuild_hours TIMESTAMPTZ[];
+  ticket_ids INTEGER[];
+  feedback_ids INTEGER[];
   run RECORD;
-  lo TIMESTAMPTZ;
-  hi TIMESTAMPTZ;
+  gap_lo TIMESTAMPTZ := NULL;
   previous TEXT := COALESCE(current_setting('supportgraph.rollups', true), '');
 BEGIN
-  LOCK TABLE "RollupPending", "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE;
-  WITH taken AS (DELETE FROM "RollupPending" RETURNING "hour") SELECT array_agg("hour" ORDER BY "hour") INTO hours FROM taken;
+  LOCK TABLE "RollupPending", "RollupPendingRow", "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE;
+  WITH taken AS (DELETE FROM "RollupPending" RETURNING "hour", "rebuild")
+  SELECT array_agg("hour"), array_agg("hour" ORDER BY "hour") FILTER (WHERE "rebuild") INTO hours, rebuild_hours FROM taken;
+  WITH taken AS (DELETE FROM "RollupPendingRow" RETURNING "kind", "id")
+  SELECT COALESCE(array_agg("id") FILTER (WHERE "kind" = 1), '{}'), COALESCE(array_agg("id") FILTER (WHERE "kind" = 2), '{}')
+    INTO ticket_ids, feedback_ids FROM taken;
   IF hours IS NULL THEN RETURN 0; END IF;
-  PERFORM set_config('supportgraph.rollups', 'off', true);
-  IF 'infinity'::timestamptz = ANY(hours) THEN
+  PERFORM set_config('supportgraph.rollups', 'on', true);
+  IF 'infinity'::timestamptz = ANY(rebuild_hours) THEN
     PERFORM supportgraph_rollup_rebuild_all();
     PERFORM supportgraph_span_rebuild_all();
     PERFORM set_config('supportgraph.rollups', previous, true);
     RETURN cardinality(hours);
   END IF;
-
-  -- Runs of consecutive hours [lo, hi): each is rebuilt from the tickets and responses
-  -- with an event inside it, found through the time indexes (a ticket's SLA decision,
-  -- LEAST(fulfilment, deadline), lies in the run only if one of its times does).
   FOR run IN
     SELECT min(h) AS lo, max(h) + interval '1 hour' AS hi
-      FROM (SELECT h, h - (row_number() OVER (ORDER BY h))::int * interval '1 hour' AS grp FROM unnest(hours) h) x
+      FROM (SELECT h, h - (row_number() OVER (ORDER BY h))::int * interval '1 hour' AS grp FROM unnest(rebuild_hours) h) x
      GROUP BY grp ORDER BY 1
   LOOP
+    PERFORM supportgraph_rollup_add(ticket_ids, feedback_ids, gap_lo, run.lo);
     DELETE FROM "RollupHour" WHERE "hour" >= run.lo AND "hour" < run.hi;
     DELETE FROM "RollupHistogram" WHERE "hour" >= run.lo AND "hour" < run.hi;
     PERFORM supportgraph_rollup_add(
@@ -178,45 +198,12 @@ BEGIN
             UNION SELECT id FROM "Ticket" WHERE "resolutionDueAt" >= run.lo AND "resolutionDueAt" < run.hi),
       ARRAY(SELECT id FROM "Feedback" WHERE "createdAt" >= run.lo AND "createdAt" < run.hi),
       run.lo, run.hi);
+    gap_lo := run.hi;
   END LOOP;
-
-  -- The spans (UTC hour for all teams, day, week) holding a pending hour, regrouped from
-  -- the hourly rows as supportgraph_span_rebuild_all does for all of them: one range scan
-  -- of the hourly rows under those spans, each row mapped to its span per grain and kept
-  -- when that span is one to rebuild (a hash join, not a range join per span).
-  CREATE TEMP TABLE supportgraph_flush_spans ON COMMIT DROP AS
-    SELECT DISTINCT g.grain, supportgraph_span_start(g.grain, h) AS start
-      FROM unnest(hours) h CROSS JOIN (VALUES (0), (1), (2)) g(grain);
-  ANALYZE supportgraph_flush_spans;
-  SELECT min(start), max(start + supportgraph_span_length(grain)) INTO lo, hi FROM supportgraph_flush_spans;
-  DELETE FROM "RollupSpan" s USING supportgraph_flush_spans k WHERE s."grain" = k.grain AND s."start" = k.start;
-  DELETE FROM "RollupSpanHistogram" s USING supportgraph_flush_spans k WHERE s."grain" = k.grain AND s."start" = k.start;
-  INSERT INTO "RollupSpan" ("source", "grain", "teamId", "start", "n", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "s1", "s2",
-                            "d1n", "d1sum", "d1min", "d1max", "d2n", "d2sum", "d2min", "d2max")
-  SELECT h."source", g.grain, g.team, k.start,
-         sum(h."n"), sum(h."c1"), sum(h."c2"), sum(h."c3"), sum(h."c4"), sum(h."c5"), sum(h."c6"), sum(h."c7"), sum(h."s1"), sum(h."s2"),
-         sum(h."d1n"), sum(h."d1sum"), min(h."d1min"), max(h."d1max"), sum(h."d2n"), sum(h."d2sum"), min(h."d2min"), max(h."d2max")
-    FROM "RollupHour" h
-    CROSS JOIN LATERAL (VALUES (1, h."teamId"), (2, h."teamId"), (0, -1), (1, -1), (2, -1)) g(grain, team)
-    JOIN supportgraph_flush_spans k ON k.grain = g.grain AND k.start = supportgraph_span_start(g.grain, h."hour")
-   WHERE h."source" = ANY('{1,2,3,4,5,6}'::int[]) AND h."hour" >= lo AND h."hour" < hi
-   GROUP BY 1, 2, 3, 4;
-  -- Fine bins from the hourly rows, then the coarse ones from those fine rows.
-  INSERT INTO "RollupSpanHistogram" ("metric", "grain", "level", "teamId", "start", "bin", "n")
-  SELECT h."metric", g.grain, 0, g.team, k.start, h."bin", sum(h."n")
-    FROM "RollupHistogram" h
-    CROSS JOIN LATERAL (VALUES (1, h."teamId"), (2, h."teamId"), (0, -1), (1, -1), (2, -1)) g(grain, team)
-    JOIN supportgraph_flush_spans k ON k.grain = g.grain AND k.start = supportgraph_span_start(g.grain, h."hour")
-   WHERE h."metric" = ANY('{1,2,3,4}'::int[]) AND h."hour" >= lo AND h."hour" < hi
-   GROUP BY 1, 2, 4, 5, 6;
-  INSERT INTO "RollupSpanHistogram" ("metric", "grain", "level", "teamId", "start", "bin", "n")
-  SELECT s."metric", s."grain", 1, s."teamId", s."start", s."bin" >> 4, sum(s."n")
-    FROM "RollupSpanHistogram" s JOIN supportgraph_flush_spans k ON s."grain" = k.grain AND s."start" = k.start
-   WHERE s."metric" = ANY('{1,2,3,4}'::int[]) AND s."level" = 0
-   GROUP BY 1, 2, 4, 5, 6;
-  DROP TABLE supportgraph_flush_spans;
+  PERFORM supportgraph_rollup_add(ticket_ids, feedback_ids, gap_lo, NULL);
   PERFORM set_config('supportgraph.rollups', previous, true);
   RETURN cardinality(hours);
 END $$;
 
 SELECT supportgraph_track_data_version('"RollupPending"');
+SELECT supportgraph_track_data_version('"RollupPendingRow"');

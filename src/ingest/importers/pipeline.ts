@@ -166,6 +166,7 @@ async function writeBatch(
   total: ImportSummary,
   alsoInTransaction?: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
   earlier: Promise<unknown> = Promise.resolve(),
+  entitiesWritten: () => void = () => undefined,
 ): Promise<void> {
   const batch = emptySummary();
   const rejects: { original: OriginalRow; reason: string }[] = [];
@@ -191,6 +192,7 @@ async function writeBatch(
     if (options.deferRollups !== false) await deferRollupsForTransaction(tx);
     batch.removed = await deleteTicketsIn(tx, deletions.map((d) => d.deletedExternalId));
     const failures = await createMissingEntities(tx, records, batch);
+    entitiesWritten();
 
     const tickets = await upsertTicketsIn(tx, records.map((r) => r.ticket), 'partial');
     batch.created = tickets.created;
@@ -260,11 +262,12 @@ export async function importSource(db: Database, source: ImportSource, options: 
   // The next batch is read and converted while earlier ones are being written. With the
   // rollups deferred, batches touch no shared rollup rows, so on PostgreSQL two are
   // written side by side (one connection each, both cores busy); a batch that shares a
-  // ticket, or an entity the source describes, with one in flight waits for it, so the
-  // last row of a ticket still wins across the file.
+  // ticket with one in flight waits for it, so the last row of a ticket still wins
+  // across the file.
   const parallel = options.deferRollups !== false && !options.dryRun && db.kind === 'postgres' ? WRITERS : 1;
   let inFlight: { done: Promise<void>; keys: Set<string> }[] = [];
   let writing: Promise<void> = Promise.resolve();
+  let entitiesOfLast: Promise<void> = Promise.resolve();
   const settle = async (count: number): Promise<void> => {
     const waited = inFlight.slice(0, count);
     inFlight = inFlight.slice(count);
@@ -274,19 +277,23 @@ export async function importSource(db: Database, source: ImportSource, options: 
     const ready = [...batch.values()];
     batch = new Map();
     if (ready.length === 0) return;
-    const keys = new Set<string>();
-    for (const r of ready) {
-      keys.add(`Ticket:${isDeleted(r) ? r.deletedExternalId : r.ticket.externalId}`);
-      if (!isDeleted(r)) for (const k of r.known) keys.add(k);
-    }
+    const keys = new Set(ready.map((r) => (isDeleted(r) ? r.deletedExternalId : r.ticket.externalId)));
     if (inFlight.some((f) => [...keys].some((k) => f.keys.has(k)))) await settle(inFlight.length);
     if (inFlight.length >= parallel) await settle(inFlight.length - parallel + 1);
+    // A batch starts once the one before it has written its entities: a changed agent or
+    // customer stays locked by that batch until it commits, so a later record of the
+    // same entity (Zendesk side-loads users on every page) is applied after it.
+    await entitiesOfLast;
     options.onBatch?.(summary);
     const records = ready.filter((r): r is ImportRecord => !isDeleted(r));
     const deletions = ready.filter(isDeleted);
-    writing = writeBatch(db, records, deletions, options, summary, undefined, writing);
+    let entitiesWritten: () => void = () => undefined;
+    const entities = new Promise<void>((resolve) => (entitiesWritten = resolve));
+    writing = writeBatch(db, records, deletions, options, summary, undefined, writing, entitiesWritten);
     // Marks the rejection as handled until it is awaited by settle.
     writing.catch(() => undefined);
+    // A batch that fails before its entities are written must not hold the next one up.
+    entitiesOfLast = Promise.race([entities, writing.then(() => undefined, () => undefined)]);
     inFlight.push({ done: writing, keys });
   };
   const readAndWrite = async (): Promise<void> => {

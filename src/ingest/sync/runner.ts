@@ -2,7 +2,6 @@ import type { Database } from '../../db/client.ts';
 import type { IngestTx } from '../hooks.ts';
 import { addTicketHistoryIn, type HistoryEventInput } from '../history.ts';
 import { writePage, type ImportSummary } from '../importers/pipeline.ts';
-import { flushPendingRollups } from '../../analytics/rollups/maintain.ts';
 import type { SourceRow } from '../importers/record.ts';
 import type { AgentInput, FeedbackInput } from '../types.ts';
 import { upsertAgentsIn, upsertFeedbackIn } from '../upsert.ts';
@@ -101,7 +100,7 @@ export async function runSync(db: Database, connection: ConnectionRow, connector
           }
           await saveCursorIn(tx, connection.id, page.cursor, batch.created + batch.updated + batch.unchanged);
         },
-        { onReject: async (original, reason) => options.onReject?.(original, reason), deferRollups: true },
+        { onReject: async (original, reason) => options.onReject?.(original, reason) },
       );
       total.pages += 1;
       total.tickets += written.read;
@@ -124,12 +123,9 @@ export async function runSync(db: Database, connection: ConnectionRow, connector
       );
     }
   } catch (error) {
-    await flushPendingRollups(db);
     await markFinished(db, connection.id, error instanceof Error ? error.message : String(error));
     throw error;
   }
-  // Pages defer their rollups (an account's first sync is a bulk load): rebuilt once here.
-  await flushPendingRollups(db);
   await markFinished(db, connection.id, null);
   total.seconds = (performance.now() - started) / 1000;
   return total;
