@@ -314,7 +314,7 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
       // Per team, the primary key (metric, grain, level, teamId, start, bin) is probed by
       // an equal "teamId": a range on it (teamId >= 0: every team) leaves "start" out of
       // the index condition, and PostgreSQL read the whole table (6.2 M rows at 1 M
-      // tickets, for ~30 k coarse rows), whose cost also made it JIT-compile the statement.
+      // tickets, for ~24 k coarse rows), whose cost also made it JIT-compile the statement.
       // The teams of each piece are those of its "RollupSpan" rows of the same source (a
       // histogram row always has one): a few thousand rows, then one probe per team and piece.
       coarseParts.push(Prisma.sql`SELECT ${cols}
