@@ -294,16 +294,22 @@ ORDER BY tm.team NULLS LAST, m.month`,
       { params: () => [], sql: 'SELECT id, name FROM "Agent" ORDER BY name, id LIMIT 50' },
       {
         params: (r, page) => [iso(r.days28.from), iso(r.days28.to), page.map((row) => row.id)],
+        // Per-agent attribution as metrics.md defines it (section "Agents"): a
+        // solve belongs to the assignee at solve time ("solvedById"), a first response to
+        // the author of the first public reply ("firstResponderId"), CSAT to the ticket's
+        // current assignee. Both columns are derived from events on ingest; the seed
+        // derives them for every ticket. (Crediting first responses to the current
+        // assignee moved ~6 % of them to the wrong agent.)
         sql: `
 WITH page AS (SELECT id, ord FROM unnest($3::int[]) WITH ORDINALITY AS p(id, ord)),
 solved AS (
-  SELECT "assigneeId" AS id, count(*) AS n FROM "Ticket"
-  WHERE "assigneeId" = ANY($3) AND "solvedAt" >= $1 AND "solvedAt" < $2 GROUP BY 1
+  SELECT "solvedById" AS id, count(*) AS n FROM "Ticket"
+  WHERE "solvedById" = ANY($3) AND "solvedAt" >= $1 AND "solvedAt" < $2 GROUP BY 1
 ),
 first_response AS (
-  SELECT "assigneeId" AS id,
+  SELECT "firstResponderId" AS id,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM "firstResponseAt" - "createdAt")) AS median
-  FROM "Ticket" WHERE "assigneeId" = ANY($3) AND "firstResponseAt" >= $1 AND "firstResponseAt" < $2 GROUP BY 1
+  FROM "Ticket" WHERE "firstResponderId" = ANY($3) AND "firstResponseAt" >= $1 AND "firstResponseAt" < $2 GROUP BY 1
 ),
 csat AS (
   SELECT CASE WHEN f."ticketId" IS NULL THEN f."agentId" ELSE t."assigneeId" END AS id,
