@@ -147,6 +147,40 @@ CREATE TRIGGER "Ticket_rollup_defer_truncate" AFTER TRUNCATE ON "Ticket"
 CREATE TRIGGER "Feedback_rollup_defer_truncate" AFTER TRUNCATE ON "Feedback"
   FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_rollup_defer_truncate();
 
+-- 0011's span histogram delta with its rows upserted in key order: a flush upserts a
+-- whole import's span rows in one statement, and in key order the index pages it
+-- touches are visited once each instead of at random (~15 % of a flush).
+CREATE OR REPLACE FUNCTION supportgraph_span_histogram_apply(added "RollupHistogram"[], removed "RollupHistogram"[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  emptied "RollupSpanHistogram"[];
+BEGIN
+  WITH d AS (
+    SELECT a."metric", a."hour", a."teamId", a."bin", a."n" FROM unnest(added) a
+    UNION ALL
+    SELECT r."metric", r."hour", r."teamId", r."bin", -r."n" FROM unnest(removed) r
+  ), t AS (
+    SELECT d."metric", g.grain, l.level, g.team, supportgraph_span_start(g.grain, d."hour") AS start,
+           CASE WHEN l.level = 0 THEN d."bin" ELSE d."bin" >> 4 END AS bin, sum(d."n") AS n
+      FROM d
+      CROSS JOIN LATERAL (VALUES (1, d."teamId"), (2, d."teamId"), (0, -1), (1, -1), (2, -1)) g(grain, team)
+      CROSS JOIN (VALUES (0), (1)) l(level)
+     GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING sum(d."n") <> 0
+  ), up AS (
+    INSERT INTO "RollupSpanHistogram" AS s ("metric", "grain", "level", "teamId", "start", "bin", "n")
+    SELECT "metric", grain, level, team, start, bin, n FROM t ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ("metric", "grain", "level", "teamId", "start", "bin") DO UPDATE SET "n" = s."n" + EXCLUDED."n"
+    RETURNING s.*
+  )
+  SELECT array_agg(ROW(up.*)::"RollupSpanHistogram") FILTER (WHERE up."n" = 0) INTO emptied FROM up;
+  IF emptied IS NOT NULL THEN
+    DELETE FROM "RollupSpanHistogram" s USING unnest(emptied) z
+     WHERE s."metric" = z."metric" AND s."grain" = z."grain" AND s."level" = z."level"
+       AND s."teamId" = z."teamId" AND s."start" = z."start" AND s."bin" = z."bin";
+  END IF;
+END $$;
+
 -- Brings the rollups up to date with everything deferred and forgets it; returns the
 -- number of pending hours it cleared. The per-statement triggers are on while it works,
 -- so the span rows follow the hourly ones by deltas. Inserted rows add their
@@ -156,9 +190,11 @@ CREATE TRIGGER "Feedback_rollup_defer_truncate" AFTER TRUNCATE ON "Feedback"
 -- one of its times does). The table locks make it one step against every other writer:
 -- deferred writers wait to note rows until it commits (so nothing noted meanwhile is
 -- lost), and per-statement writers wait to add their deltas (which a rebuild that
--- already saw their rows would count twice).
+-- already saw their rows would count twice). JIT off and more work_mem: a flush groups a
+-- whole import's rows at once, which spilled its hash aggregates to disk at the default
+-- 4 MB, and compiling cost more than it saved.
 CREATE FUNCTION supportgraph_rollup_flush_pending() RETURNS integer
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SET jit = off SET work_mem = '64MB' AS $$
 DECLARE
   hours TIMESTAMPTZ[];
   rebuild_hours TIMESTAMPTZ[];

@@ -55,35 +55,26 @@ export async function rollupsOffForTransaction(tx: Pick<IngestTx, 'query'>): Pro
 
 /**
  * Defers rollup maintenance until the end of the caller's transaction (migration 0013):
- * the writes only note the UTC hours they touch in "RollupPending", and the planner
- * answers ranges those hours can affect from the rows until flushPendingRollups rebuilds
- * them. For bulk imports, where the per-statement maintenance is most of the cost.
+ * the writes only note the rows they insert and the UTC hours an update or delete
+ * touches, and the planner answers ranges those hours can affect from the rows until
+ * flushPendingRollups brings them up to date. For bulk imports, where the per-statement
+ * maintenance is most of the cost.
  */
 export async function deferRollupsForTransaction(tx: Pick<IngestTx, 'query'>): Promise<void> {
   await tx.query(`SET LOCAL supportgraph.rollups = 'defer'`);
 }
 
 /**
- * Rebuilds the rollup rows of every pending hour in one transaction of its own and
- * returns how many hours it rebuilt (0: nothing was pending). Safe at any time and from
- * any process: it waits for deferred writers that are committing, and those that come
- * after it note their hours again.
+ * Brings the rollups up to date with everything deferred, in one transaction of its own
+ * (inserted rows as one delta, touched hours rebuilt), and returns how many pending hours
+ * it cleared (0: nothing was pending). Safe at any time and from any process: it waits
+ * for deferred writers that are committing, and those that come after it note theirs anew.
  */
 export async function flushPendingRollups(db: Pick<Database, 'driver'>): Promise<number> {
   return db.driver.transaction(async (tx) => {
     const [row] = await tx.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
     return Number(row?.hours ?? 0);
   });
-}
-
-/**
- * The earliest pending hour, or null when every rollup row is current: the planner keeps
- * to the rows for any range that ends after it (a bucket's backlog counts everything
- * created before it, so an earlier hour matters as much as one inside the range).
- */
-export async function earliestPendingHour(db: Pick<Database, 'driver'>): Promise<Date | null> {
-  const [row] = await db.driver.query<{ hour: Date | string | null }>('SELECT min("hour") AS hour FROM "RollupPending"');
-  return row?.hour ? new Date(row.hour) : null;
 }
 
 /**
