@@ -57,8 +57,8 @@ CREATE FUNCTION supportgraph_rollup_note(hours TIMESTAMPTZ[], to_rebuild BOOLEAN
   ON CONFLICT ("hour") DO UPDATE SET "rebuild" = true WHERE EXCLUDED."rebuild" AND NOT p."rebuild"
 $$;
 
--- The hours of every ticket row written; on update only rows whose rollup inputs changed,
--- with their feedback's hours when the team changed (feedback is credited to it).
+-- What a ticket statement deferred: inserted ids (and their hours, for the planner's
+-- guard), the hours of updated and deleted rows to rebuild.
 CREATE FUNCTION supportgraph_rollup_defer_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NOT supportgraph_rollups_deferred() THEN RETURN NULL; END IF;
@@ -68,22 +68,16 @@ BEGIN
   ELSIF TG_OP = 'DELETE' THEN
     PERFORM supportgraph_rollup_note(ARRAY(SELECT unnest(supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")) FROM old_rows o));
   ELSE
+    -- Both hours of every updated row (the upsert updates only rows that changed), and
+    -- its survey responses' when the team changed.
     PERFORM supportgraph_rollup_note(ARRAY(
-      WITH changed AS (
-        SELECT n."id", o."teamId" AS "oldTeam", n."teamId" AS "newTeam",
-               supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")
-               || supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt") AS hours
-          FROM old_rows o JOIN new_rows n ON n."id" = o."id"
-         WHERE (o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt", o."teamId",
-                o."escalated", o."reopenCount", o."agentReplies", o."firstResponseBusinessSeconds", o."resolutionBusinessSeconds")
-               IS DISTINCT FROM
-               (n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt", n."teamId",
-                n."escalated", n."reopenCount", n."agentReplies", n."firstResponseBusinessSeconds", n."resolutionBusinessSeconds"))
-      SELECT unnest(c.hours) FROM changed c
+      SELECT unnest(supportgraph_rollup_ticket_hours(o."createdAt", o."solvedAt", o."firstResponseAt", o."firstResponseDueAt", o."resolutionDueAt")
+                    || supportgraph_rollup_ticket_hours(n."createdAt", n."solvedAt", n."firstResponseAt", n."firstResponseDueAt", n."resolutionDueAt"))
+        FROM old_rows o JOIN new_rows n USING ("id")
       UNION ALL
       SELECT date_trunc('hour', f."createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-        FROM changed c JOIN "Feedback" f ON f."ticketId" = c."id"
-       WHERE c."oldTeam" IS DISTINCT FROM c."newTeam"));
+        FROM old_rows o JOIN new_rows n USING ("id") JOIN "Feedback" f ON f."ticketId" = n."id"
+       WHERE o."teamId" IS DISTINCT FROM n."teamId"));
   END IF;
   RETURN NULL;
 END $$;

@@ -14,7 +14,7 @@ import {
 import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
 import { deleteTicketsIn } from '../delete.ts';
 import { deferRollupsForTransaction, flushPendingRollups } from '../../analytics/rollups/maintain.ts';
-import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow } from './record.ts';
+import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow, type SourceRow } from './record.ts';
 
 // Runs a source through the engine batch by batch. Each batch is one transaction:
 // first the agents, teams, customers and categories the rows name that do not exist
@@ -245,6 +245,27 @@ async function writeBatch(
 }
 
 /**
+ * Counts a source row and keeps it as the latest of its ticket in `latest` (an earlier
+ * row of the same ticket counts as superseded); an unreadable row is reported instead.
+ */
+async function takeRow(row: SourceRow, summary: ImportSummary, latest: Map<string, ImportRecord | DeletedRow>, onReject: ImportOptions['onReject']): Promise<void> {
+  summary.read += 1;
+  if (isUnreadable(row)) {
+    summary.rejected += 1;
+    await onReject?.(row.original, row.error);
+    return;
+  }
+  const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
+  if (isDeleted(row)) summary.deleted += 1;
+  if (latest.has(id)) {
+    summary.superseded += 1;
+    // Re-inserted at the end: Map order is insertion order, and the row is the latest.
+    latest.delete(id);
+  }
+  latest.set(id, row);
+}
+
+/**
  * Imports a source: reads it row by row, writes batches of `batchSize` rows, reports
  * rows that cannot be read or fail validation through `onReject`, and returns the
  * totals. A ticket that appears twice in a batch is written once, as its last row
@@ -298,20 +319,7 @@ export async function importSource(db: Database, source: ImportSource, options: 
   };
   const readAndWrite = async (): Promise<void> => {
     for await (const row of source.rows) {
-      summary.read += 1;
-      if (isUnreadable(row)) {
-        summary.rejected += 1;
-        await options.onReject?.(row.original, row.error);
-        continue;
-      }
-      const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
-      if (isDeleted(row)) summary.deleted += 1;
-      if (batch.has(id)) {
-        summary.superseded += 1;
-        // Re-inserted at the end: Map order is insertion order, and the row is the latest.
-        batch.delete(id);
-      }
-      batch.set(id, row);
+      await takeRow(row, summary, batch, options.onReject);
       if (batch.size >= batchSize) await flush();
     }
     await flush();
@@ -340,25 +348,13 @@ export async function importSource(db: Database, source: ImportSource, options: 
  */
 export async function writePage(
   db: Database,
-  rows: readonly import('./record.ts').SourceRow[],
+  rows: readonly SourceRow[],
   alsoInTransaction: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
   options: Pick<ImportOptions, 'onReject' | 'deferRollups'> = {},
 ): Promise<ImportSummary> {
   const summary = emptySummary();
   const latest = new Map<string, ImportRecord | DeletedRow>();
-  for (const row of rows) {
-    summary.read += 1;
-    if (isUnreadable(row)) {
-      summary.rejected += 1;
-      await options.onReject?.(row.original, row.error);
-      continue;
-    }
-    const id = isDeleted(row) ? row.deletedExternalId : row.ticket.externalId;
-    if (isDeleted(row)) summary.deleted += 1;
-    if (latest.has(id)) summary.superseded += 1;
-    latest.delete(id);
-    latest.set(id, row);
-  }
+  for (const row of rows) await takeRow(row, summary, latest, options.onReject);
   const ready = [...latest.values()];
   if (ready.length > MAX_BATCH_ROWS) throw new Error(`a sync page holds at most ${MAX_BATCH_ROWS} tickets; got ${ready.length}`);
   await writeBatch(
