@@ -50,11 +50,14 @@ BEGIN
 END $$;
 
 -- Notes hours as pending (to rebuild, or awaiting deltas only). Sorted, so concurrent
--- writers take the key locks in one order; an hour once to rebuild stays so.
+-- writers take the key locks in one order; an hour once to rebuild stays so. An hour
+-- already noted is updated all the same: the row lock makes a flush that is taking the
+-- hour wait for this transaction, so it cannot forget the hour while this one's rows
+-- are still invisible to it.
 CREATE FUNCTION supportgraph_rollup_note(hours TIMESTAMPTZ[], to_rebuild BOOLEAN DEFAULT true) RETURNS void LANGUAGE sql AS $$
   INSERT INTO "RollupPending" AS p ("hour", "rebuild")
   SELECT DISTINCT h, to_rebuild FROM unnest(hours) h WHERE h IS NOT NULL ORDER BY 1
-  ON CONFLICT ("hour") DO UPDATE SET "rebuild" = true WHERE EXCLUDED."rebuild" AND NOT p."rebuild"
+  ON CONFLICT ("hour") DO UPDATE SET "rebuild" = p."rebuild" OR EXCLUDED."rebuild"
 $$;
 
 -- What a ticket statement deferred: inserted ids (and their hours, for the planner's
@@ -181,10 +184,13 @@ END $$;
 -- contributions outside the hours to rebuild (inside them the rebuild counts them); those
 -- hours are rebuilt from the rows with an event inside, found through the time indexes
 -- (a ticket's SLA decision, LEAST(fulfilment, deadline), lies in a run of hours only if
--- one of its times does). The table locks make it one step against every other writer:
--- deferred writers wait to note rows until it commits (so nothing noted meanwhile is
--- lost), and per-statement writers wait to add their deltas (which a rebuild that
--- already saw their rows would count twice). JIT off and more work_mem: a flush groups a
+-- one of its times does). Deferred writers go on meanwhile (an import flushes on a
+-- connection of its own while it writes): the flush takes the hours first, then the row
+-- ids, each in a statement of its own, so a writer that commits in between has its ids
+-- taken too, and one that commits later leaves its hours and ids for the next flush
+-- (supportgraph_rollup_note's row lock orders the rest). The rollup tables are locked:
+-- per-statement writers wait to add their deltas (which a rebuild that already saw their
+-- rows would count twice), and two flushes run one after the other. JIT off and more work_mem: a flush groups a
 -- whole import's rows at once, which spilled its hash aggregates to disk at the default
 -- 4 MB, and compiling cost more than it saved.
 CREATE FUNCTION supportgraph_rollup_flush_pending() RETURNS integer
@@ -198,19 +204,19 @@ DECLARE
   gap_lo TIMESTAMPTZ := NULL;
   previous TEXT := COALESCE(current_setting('supportgraph.rollups', true), '');
 BEGIN
-  LOCK TABLE "RollupPending", "RollupPendingRow", "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE;
+  LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE;
   WITH taken AS (DELETE FROM "RollupPending" RETURNING "hour", "rebuild")
   SELECT array_agg("hour"), array_agg("hour" ORDER BY "hour") FILTER (WHERE "rebuild") INTO hours, rebuild_hours FROM taken;
   WITH taken AS (DELETE FROM "RollupPendingRow" RETURNING "kind", "id")
   SELECT COALESCE(array_agg("id") FILTER (WHERE "kind" = 1), '{}'), COALESCE(array_agg("id") FILTER (WHERE "kind" = 2), '{}')
     INTO ticket_ids, feedback_ids FROM taken;
-  IF hours IS NULL THEN RETURN 0; END IF;
+  IF hours IS NULL AND cardinality(ticket_ids) = 0 AND cardinality(feedback_ids) = 0 THEN RETURN 0; END IF;
   PERFORM set_config('supportgraph.rollups', 'on', true);
   IF 'infinity'::timestamptz = ANY(rebuild_hours) THEN
     PERFORM supportgraph_rollup_rebuild_all();
     PERFORM supportgraph_span_rebuild_all();
     PERFORM set_config('supportgraph.rollups', previous, true);
-    RETURN cardinality(hours);
+    RETURN COALESCE(cardinality(hours), 0);
   END IF;
   FOR run IN
     SELECT min(h) AS lo, max(h) + interval '1 hour' AS hi
@@ -232,7 +238,7 @@ BEGIN
   END LOOP;
   PERFORM supportgraph_rollup_add(ticket_ids, feedback_ids, gap_lo, NULL);
   PERFORM set_config('supportgraph.rollups', previous, true);
-  RETURN cardinality(hours);
+  RETURN COALESCE(cardinality(hours), 0);
 END $$;
 
 SELECT supportgraph_track_data_version('"RollupPending"');

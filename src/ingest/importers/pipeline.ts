@@ -68,6 +68,8 @@ export interface ImportOptions {
 
 /** Batches an import writes at once on PostgreSQL (one connection each). */
 const WRITERS = 2;
+/** Batches between two catch-up flushes of the deferred rollups during an import. */
+const FLUSH_EVERY = 10;
 
 const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0, rejected: 0 });
 
@@ -286,6 +288,19 @@ export async function importSource(db: Database, source: ImportSource, options: 
   // ticket with one in flight waits for it, so the last row of a ticket still wins
   // across the file.
   const parallel = options.deferRollups !== false && !options.dryRun && db.kind === 'postgres' ? WRITERS : 1;
+  // Meanwhile, every FLUSH_EVERY batches, the rollups catch up on a connection of their
+  // own (a flush does not hold writers up), so the one at the end is short and a long
+  // import's dashboards are back on rollups soon after it ends.
+  let catchingUp: Promise<unknown> | null = null;
+  let batchesSinceCatchUp = 0;
+  const catchUp = () => {
+    batchesSinceCatchUp += 1;
+    if (parallel === 1 || catchingUp || batchesSinceCatchUp < FLUSH_EVERY) return;
+    batchesSinceCatchUp = 0;
+    catchingUp = flushPendingRollups(db).finally(() => (catchingUp = null));
+    // Its failure is the final flush's to report (it retries what this one left).
+    catchingUp.catch(() => undefined);
+  };
   let inFlight: { done: Promise<void>; keys: Set<string> }[] = [];
   let writing: Promise<void> = Promise.resolve();
   let entitiesOfLast: Promise<void> = Promise.resolve();
@@ -316,6 +331,7 @@ export async function importSource(db: Database, source: ImportSource, options: 
     // A batch that fails before its entities are written must not hold the next one up.
     entitiesOfLast = Promise.race([entities, writing.then(() => undefined, () => undefined)]);
     inFlight.push({ done: writing, keys });
+    void writing.then(catchUp, () => undefined);
   };
   const readAndWrite = async (): Promise<void> => {
     for await (const row of source.rows) {
@@ -332,6 +348,7 @@ export async function importSource(db: Database, source: ImportSource, options: 
     // than at the server's next sweep. A dry run committed nothing.
     if (options.deferRollups !== false && !options.dryRun) {
       for (const f of inFlight) await f.done.catch(() => undefined);
+      await (catchingUp as Promise<unknown> | null)?.catch(() => undefined);
       await flushPendingRollups(db);
     }
   }
