@@ -290,20 +290,27 @@ export function createServer(options: ServerOptions): SupportgraphServer {
               endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
           } else if (url.pathname === '/ready' && request.method === 'GET') {
-            if (options.lifecycle?.draining) {
-              endResponse(json(fetchAPI, { status: 'draining', database: db.kind }, 503));
+            // Asked again after the database checks: a drain that began while they ran
+            // answers 503 as well, not a 200 whose Connection: close would send the
+            // balancer's next poll (and so its first 503) to a new connection.
+            const draining = () => options.lifecycle?.draining === true;
+            const drainingResponse = () => json(fetchAPI, { status: 'draining', database: db.kind }, 503);
+            if (draining()) {
+              endResponse(drainingResponse());
               return;
             }
             try {
               await db.ping(HEALTH_TIMEOUT_MS);
               const state = await readiness(db, migrations);
               endResponse(
-                state.ready
-                  ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
-                  : json(fetchAPI, { status: 'migrations pending', pending: state.pending }, 503),
+                draining()
+                  ? drainingResponse()
+                  : state.ready
+                    ? json(fetchAPI, { status: 'ready', database: db.kind }, 200)
+                    : json(fetchAPI, { status: 'migrations pending', pending: state.pending }, 503),
               );
             } catch (error) {
-              endResponse(json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
+              endResponse(draining() ? drainingResponse() : json(fetchAPI, { status: 'unavailable', error: (error as Error).message }, 503));
             }
           }
         },

@@ -7,6 +7,8 @@ export interface ServerProcess {
   url: string;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** Resolves once its output matches `pattern` (at once if it already does); rejects if it ends first. */
+  logged(pattern: RegExp): Promise<void>;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
 }
@@ -19,12 +21,30 @@ export function startServer(env: Record<string, string>, command: string[] = [pr
     detached: options.detached ?? false,
   });
   let output = '';
+  let closed = false;
+  const waiters: { pattern: RegExp; resolve(): void; reject(error: Error): void }[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close' comes after the last output (unlike 'exit'): a line is either seen or never will be.
+  child.on('close', () => {
+    closed = true;
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`ended without logging ${waiter.pattern}: ${output}`));
+  });
+  const logged = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(output)) resolve();
+      else if (closed) reject(new Error(`ended without logging ${pattern}: ${output}`));
+      else waiters.push({ pattern, resolve, reject });
+    });
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      for (const waiter of [...waiters]) {
+        if (!waiter.pattern.test(output)) continue;
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
       const match = /localhost:(\d+)\/graphql/.exec(output);
-      if (match) resolve({ child, port: Number(match[1]), url: `http://127.0.0.1:${match[1]}`, output: () => output, exited });
+      if (match) resolve({ child, port: Number(match[1]), url: `http://127.0.0.1:${match[1]}`, output: () => output, logged, exited });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
