@@ -59,9 +59,9 @@ export interface ImportOptions {
   /** Called after each batch with the running totals. */
   onBatch?: (summary: ImportSummary) => void;
   /**
-   * Rollup maintenance deferred to one rebuild of the touched hours at the end (default
-   * true): most of a batch's cost otherwise. Meanwhile analytics over those hours are
-   * answered from the rows. false: every batch keeps the rollups current itself.
+   * Rollup maintenance deferred (default true): most of a batch's cost otherwise. The
+   * rollups catch up every FLUSH_EVERY batches and at the end; meanwhile analytics over
+   * the pending hours are answered from the rows. false: every batch keeps them current.
    */
   deferRollups?: boolean;
 }
@@ -190,7 +190,13 @@ async function writeBatch(
         if ((error as { code?: unknown }).code !== '40P01') throw error;
         return d.driver.transaction(work);
       });
+  const ownRejects = rejects.length;
+  const ownRejected = batch.rejected;
   await transaction(db, async (tx) => {
+    // A retried attempt starts from what the rows' own rules gave, not from the failed one's counts.
+    rejects.length = ownRejects;
+    batch.rejected = ownRejected;
+    batch.entitiesCreated = { teams: 0, agents: 0, customers: 0, categories: 0 };
     if (options.deferRollups !== false) await deferRollupsForTransaction(tx);
     batch.removed = await deleteTicketsIn(tx, deletions.map((d) => d.deletedExternalId));
     const failures = await createMissingEntities(tx, records, batch);
