@@ -103,7 +103,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
   const rows = options.rows ?? Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
   const serverUrl = options.url ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const scratch = await createScratchDatabase(serverUrl.replace(/\/[^/]*$/, '/postgres'), 'sg_bench_ingest');
-  const db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: 4 });
+  const db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: 5 });
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-ingest-'));
   const results: IngestResult[] = [];
   const time = async (label: string, count: number, work: () => Promise<unknown>) => {

@@ -18,7 +18,7 @@ export async function runDatabaseCommand<A>(
   let db: Database | undefined;
   try {
     const args = parse();
-    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 4 });
+    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 5 });
     await migrate(db.driver);
     await run(args, db);
   } catch (error) {

@@ -138,8 +138,8 @@ describe('rollups deferred by an import', () => {
   });
 
   it('catches up while it writes, and ends with the rollups equal to a rebuild from scratch', async () => {
-    // 3,000 tickets in batches of 100: on PostgreSQL two batches are written at once and
-    // the rollups catch up on a third connection every 10 batches, while writing goes on.
+    // 3,000 tickets in batches of 100: on PostgreSQL three batches are written at once and
+    // the rollups catch up on another connection every 10 batches, while writing goes on.
     const csv = join(dir, 'many.csv');
     const lines = ['id,channel,status,created,first_reply,solved,team,agent,customer,csat'];
     for (let i = 0; i < 3000; i++) {
