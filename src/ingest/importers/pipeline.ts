@@ -66,7 +66,7 @@ export interface ImportOptions {
   deferRollups?: boolean;
 }
 
-/** Batches an import writes at once on PostgreSQL (one connection each; 3 measured ~15 % faster than 2 on two cores, 4 no faster). */
+/** Batches an import writes at once on PostgreSQL, one connection each (bench/README, "Deferred rollups and parallel writers": 3 beat 2 on two cores, 4 did no better). */
 const WRITERS = 3;
 /** Batches between two catch-up flushes of the deferred rollups during an import. */
 const FLUSH_EVERY = 10;
