@@ -42,35 +42,39 @@ const request = (range = WEEK): MetricsRequest => ({ range, scope: { teamIds: nu
 const daily = (range = WEEK) => computeSeries(db, { ...request(range), granularity: 'DAY', timeZone: 'UTC' });
 const rawDaily = (range = WEEK) => computeSeries(db, { ...request(range), granularity: 'DAY', timeZone: 'UTC', rollups: false });
 
+/** Same-named CSV columns as our fields (a mapping file of them), for importCsv. */
+const FIELD_OF: Record<string, string> = {
+  id: 'externalId', subject: 'subject', channel: 'channel', status: 'status', created: 'createdAt',
+  first_reply: 'firstResponseAt', solved: 'solvedAt', team: 'team', agent: 'assignee', customer: 'customer', csat: 'csat',
+};
+
+/** Imports CSV lines (header first) through `npm run import`'s path in batches of `batch`. */
+async function importCsv(name: string, lines: string[], batch: number) {
+  const csv = join(dir, `${name}.csv`);
+  writeFileSync(csv, lines.join('\n') + '\n');
+  const mapping = join(dir, `${name}.json`);
+  writeFileSync(mapping, JSON.stringify({ columns: Object.fromEntries(lines[0].split(',').map((c) => [c, FIELD_OF[c]])) }));
+  return runImport(parseImportArgs([csv, '--format', 'csv', '--mapping', mapping, '--batch', String(batch), '--rejects', join(dir, `${name}-rejects.csv`)]), db, {
+    out: () => undefined,
+    progress: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+  });
+}
+
 describe('rollups deferred by an import', () => {
   it('imports with no hour left pending and rollups equal to a rebuild from scratch', async () => {
     // t1: Mon 09:10, reply after 30 min, solved after 2 h; t2: Mon 10:00, reply after
     // 60 min, solved after 24 h (Tue 10:00); t3: Tue 08:00, open. Batches of 1 row, so
     // the three are written side by side on PostgreSQL.
-    const csv = join(dir, 'week.csv');
-    writeFileSync(
-      csv,
+    const summary = await importCsv(
+      'week',
       [
         'id,subject,channel,status,created,first_reply,solved,team,agent,csat',
         't1,Login,EMAIL,SOLVED,2026-01-05T09:10:00Z,2026-01-05T09:40:00Z,2026-01-05T11:10:00Z,a,ada,5',
         't2,Refund,CHAT,SOLVED,2026-01-05T10:00:00Z,2026-01-05T11:00:00Z,2026-01-06T10:00:00Z,b,bo,2',
         't3,Invoice,EMAIL,OPEN,2026-01-06T08:00:00Z,,,a,ada,',
-      ].join('\n') + '\n',
+      ],
+      1,
     );
-    const mapping = join(dir, 'map.json');
-    writeFileSync(
-      mapping,
-      JSON.stringify({
-        columns: {
-          id: 'externalId', subject: 'subject', channel: 'channel', status: 'status', created: 'createdAt',
-          first_reply: 'firstResponseAt', solved: 'solvedAt', team: 'team', agent: 'assignee', csat: 'csat',
-        },
-      }),
-    );
-    const summary = await runImport(parseImportArgs([csv, '--format', 'csv', '--mapping', mapping, '--batch', '1', '--rejects', join(dir, 'r.csv')]), db, {
-      out: () => undefined,
-      progress: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
-    });
     expect(summary.created).toBe(3);
     expect(await countRows(db, 'RollupPending')).toBe(0);
     expect(await rollupDriftOf(db, 'full')).toBe(0);
@@ -140,7 +144,6 @@ describe('rollups deferred by an import', () => {
   it('catches up while it writes, and ends with the rollups equal to a rebuild from scratch', async () => {
     // 3,000 tickets in batches of 100: on PostgreSQL three batches are written at once and
     // the rollups catch up on another connection every 10 batches, while writing goes on.
-    const csv = join(dir, 'many.csv');
     const lines = ['id,channel,status,created,first_reply,solved,team,agent,customer,csat'];
     for (let i = 0; i < 3000; i++) {
       const created = Date.parse('2026-01-12T00:00:00Z') + i * 7 * 60_000;
@@ -153,21 +156,7 @@ describe('rollups deferred by an import', () => {
     }
     // Ten tickets again at the end with another team: the last row of a ticket wins.
     for (let i = 0; i < 10; i++) lines.push(`m${i},EMAIL,OPEN,${new Date(Date.parse('2026-01-12T00:00:00Z') + i * 7 * 60_000).toISOString()},,,c,cy,c1,`);
-    writeFileSync(csv, lines.join('\n') + '\n');
-    const mapping = join(dir, 'many.json');
-    writeFileSync(
-      mapping,
-      JSON.stringify({
-        columns: {
-          id: 'externalId', channel: 'channel', status: 'status', created: 'createdAt', first_reply: 'firstResponseAt',
-          solved: 'solvedAt', team: 'team', agent: 'assignee', customer: 'customer', csat: 'csat',
-        },
-      }),
-    );
-    const summary = await runImport(parseImportArgs([csv, '--format', 'csv', '--mapping', mapping, '--batch', '100', '--rejects', join(dir, 'r2.csv')]), db, {
-      out: () => undefined,
-      progress: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
-    });
+    const summary = await importCsv('many', lines, 100);
     expect(summary.created).toBe(3000);
     expect(summary.updated).toBe(10);
     expect(await countRows(db, 'RollupPending')).toBe(0);
