@@ -14,7 +14,8 @@
 
 -- UTC hours whose rollup rows are stale: "rebuild" when an update or a delete touched
 -- them (rebuilt from the rows), else only inserted rows await their delta (kept for the
--- planner's guard). 'infinity' stands for every hour (a TRUNCATE).
+-- planner's guard). '-infinity' stands for every hour (a TRUNCATE): it precedes the end
+-- of any range, so the guard sees it.
 CREATE TABLE "RollupPending" (
     "hour" TIMESTAMPTZ(3) NOT NULL,
     "rebuild" BOOLEAN NOT NULL,
@@ -120,7 +121,7 @@ END $$;
 CREATE FUNCTION supportgraph_rollup_defer_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF supportgraph_rollups_deferred() THEN
-    PERFORM supportgraph_rollup_note(ARRAY['infinity'::timestamptz]);
+    PERFORM supportgraph_rollup_note(ARRAY['-infinity'::timestamptz]);
   END IF;
   RETURN NULL;
 END $$;
@@ -190,9 +191,9 @@ END $$;
 -- taken too, and one that commits later leaves its hours and ids for the next flush
 -- (supportgraph_rollup_note's row lock orders the rest). The rollup tables are locked:
 -- per-statement writers wait to add their deltas (which a rebuild that already saw their
--- rows would count twice), and two flushes run one after the other. JIT off and more work_mem: a flush groups a
--- whole import's rows at once, which spilled its hash aggregates to disk at the default
--- 4 MB, and compiling cost more than it saved.
+-- rows would count twice), and two flushes run one after the other. JIT off and more
+-- work_mem: a flush groups a whole import's rows at once, which spilled its hash
+-- aggregates to disk at the default 4 MB, and compiling cost more than it saved.
 CREATE FUNCTION supportgraph_rollup_flush_pending() RETURNS integer
 LANGUAGE plpgsql SET jit = off SET work_mem = '64MB' AS $$
 DECLARE
@@ -211,13 +212,16 @@ BEGIN
   SELECT COALESCE(array_agg("id") FILTER (WHERE "kind" = 1), '{}'), COALESCE(array_agg("id") FILTER (WHERE "kind" = 2), '{}')
     INTO ticket_ids, feedback_ids FROM taken;
   IF hours IS NULL AND cardinality(ticket_ids) = 0 AND cardinality(feedback_ids) = 0 THEN RETURN 0; END IF;
-  PERFORM set_config('supportgraph.rollups', 'on', true);
-  IF 'infinity'::timestamptz = ANY(rebuild_hours) THEN
+  IF '-infinity'::timestamptz = ANY(rebuild_hours) THEN
+    -- Everything from scratch, as after a bulk load: with the triggers off, or the span
+    -- deltas of deleting and re-adding every hourly row would be computed for nothing.
+    PERFORM set_config('supportgraph.rollups', 'off', true);
     PERFORM supportgraph_rollup_rebuild_all();
     PERFORM supportgraph_span_rebuild_all();
     PERFORM set_config('supportgraph.rollups', previous, true);
     RETURN COALESCE(cardinality(hours), 0);
   END IF;
+  PERFORM set_config('supportgraph.rollups', 'on', true);
   FOR run IN
     SELECT min(h) AS lo, max(h) + interval '1 hour' AS hi
       FROM (SELECT h, h - (row_number() OVER (ORDER BY h))::int * interval '1 hour' AS grp FROM unnest(rebuild_hours) h) x
