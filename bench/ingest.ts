@@ -9,6 +9,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { TicketInput } from '../src/ingest/types.ts';
 import { upsertTicketsIn } from '../src/ingest/upsert.ts';
+import { IMPORT_CONNECTIONS } from '../src/ingest/importers/pipeline.ts';
 
 // Ingestion throughput into PostgreSQL (bench/README.md, "Ingestion"), part of
 // `npm run bench` (BENCH_INGEST_ROWS tickets, default 100,000) and runnable alone:
@@ -103,7 +104,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
   const rows = options.rows ?? Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
   const serverUrl = options.url ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const scratch = await createScratchDatabase(serverUrl.replace(/\/[^/]*$/, '/postgres'), 'sg_bench_ingest');
-  const db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: 5 });
+  const db = await openDatabase({ kind: 'postgres', url: scratch.url }, { poolSize: IMPORT_CONNECTIONS + 1 });
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-ingest-'));
   const results: IngestResult[] = [];
   const time = async (label: string, count: number, work: () => Promise<unknown>) => {

@@ -1,6 +1,7 @@
 import { parseDatabaseUrl } from '../config.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { IMPORT_CONNECTIONS } from './importers/pipeline.ts';
 
 /**
  * Runs a command-line entry point on the database of `DATABASE_URL`: arguments are parsed
@@ -18,7 +19,8 @@ export async function runDatabaseCommand<A>(
   let db: Database | undefined;
   try {
     const args = parse();
-    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: 5 });
+    // An import's writers and catch-up, and one more for anything else the command runs.
+    db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { poolSize: IMPORT_CONNECTIONS + 1 });
     await migrate(db.driver);
     await run(args, db);
   } catch (error) {

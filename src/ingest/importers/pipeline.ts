@@ -68,6 +68,8 @@ export interface ImportOptions {
 
 /** Batches an import writes at once on PostgreSQL, one connection each (bench/README, "Deferred rollups and parallel writers": 3 beat 2 on two cores, 4 did no better). */
 const WRITERS = 3;
+/** Connections an import uses at most: its writers and the rollups' catch-up. */
+export const IMPORT_CONNECTIONS = WRITERS + 1;
 /** Batches between two catch-up flushes of the deferred rollups during an import. */
 const FLUSH_EVERY = 10;
 
@@ -290,10 +292,9 @@ export async function importSource(db: Database, source: ImportSource, options: 
   let batch = new Map<string, ImportRecord | DeletedRow>();
   // The next batch is read and converted while earlier ones are being written. With the
   // rollups deferred, batches touch no shared rollup rows, so on PostgreSQL WRITERS are
-  // written side by side (one connection each: while one waits on its round trips or
-  // its commit, another keeps a core busy); a batch that shares a
-  // ticket with one in flight waits for it, so the last row of a ticket still wins
-  // across the file.
+  // written side by side (one connection each: while one waits on its round trips or its
+  // commit, another keeps a core busy); a batch that shares a ticket with one in flight
+  // waits for it, so the last row of a ticket still wins across the file.
   const parallel = options.deferRollups !== false && !options.dryRun && db.kind === 'postgres' ? WRITERS : 1;
   // Meanwhile, every FLUSH_EVERY batches, the rollups catch up on a connection of their
   // own (a flush does not hold writers up), so the one at the end is short and a long
@@ -367,14 +368,14 @@ export async function importSource(db: Database, source: ImportSource, options: 
  * Writes one page of a sync in one transaction, as a batch of an import (last row of a
  * ticket wins, deletions applied), then runs `alsoInTransaction` in the same
  * transaction (the sync stores its cursor there, so the cursor never runs ahead of the
- * data). Returns the page's counts. With `deferRollups` the caller flushes the pending
- * rollups (flushPendingRollups) when its run ends; by default the page keeps them current.
+ * data). Returns the page's counts. The page keeps the rollups current itself: a sync's
+ * pages touch scattered hours, which a deferred catch-up would regroup week by week.
  */
 export async function writePage(
   db: Database,
   rows: readonly SourceRow[],
   alsoInTransaction: (tx: IngestTx, batch: ImportSummary) => Promise<void>,
-  options: Pick<ImportOptions, 'onReject' | 'deferRollups'> = {},
+  options: Pick<ImportOptions, 'onReject'> = {},
 ): Promise<ImportSummary> {
   const summary = emptySummary();
   const latest = new Map<string, ImportRecord | DeletedRow>();
@@ -385,7 +386,7 @@ export async function writePage(
     db,
     ready.filter((r): r is ImportRecord => !isDeleted(r)),
     ready.filter(isDeleted),
-    { ...options, deferRollups: options.deferRollups === true },
+    { ...options, deferRollups: false },
     summary,
     alsoInTransaction,
   );
