@@ -205,6 +205,51 @@ describe('rollups deferred by an import', () => {
     expect(await rollupDriftOf(db, 'full')).toBe(0);
   });
 
+  it('refuses a flush outside one REPEATABLE READ snapshot', async () => {
+    await expect(db.driver.query('SELECT supportgraph_rollup_flush_pending()')).rejects.toMatchObject({ code: 'SGR02' });
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('lets deferred writers commit beside a running flush, whose snapshot leaves their rows to the next one', async () => {
+    // r1 (Tue 10 Mar 10:05) is pending when the flush starts. While the flush holds its
+    // transaction open, another writer adds r2 in the same hour and moves r1's solve to
+    // 14:00: both notes land on hours the flush took. In 0013 that writer waited for the
+    // flush's row locks (lock_timeout would fail it here); now it commits at once.
+    const r = (externalId: string, solvedAt: string | null) => ({
+      externalId, channel: 'EMAIL' as const, status: solvedAt ? ('SOLVED' as const) : ('OPEN' as const),
+      createdAt: new Date('2026-03-10T10:05:00Z'), firstResponseAt: new Date('2026-03-10T10:35:00Z'), solvedAt: solvedAt ? new Date(solvedAt) : null,
+    });
+    const deferred = (rows: ReturnType<typeof r>[]) =>
+      db.driver.transaction(async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = '5s'`);
+        await deferRollupsForTransaction(tx);
+        await upsertTicketsIn(tx, rows);
+      });
+    await deferred([r('r1', '2026-03-10T11:05:00Z')]);
+    let flushed = 0;
+    await db.driver.transaction(async (flush) => {
+      await flush.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await flush.query('LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE');
+      const [row] = await flush.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
+      flushed = Number(row.hours);
+      await deferred([r('r2', null), r('r1', '2026-03-10T14:00:00Z')]);
+    });
+    expect(flushed).toBe(2); // 10:00 and 11:00
+    // The flush saw neither r2 nor the move, and left their notes: the rollups lack them.
+    expect(await countRows(db, 'RollupPendingRow')).toBe(1);
+    expect(await rollupDriftOf(db, 'full')).toBeGreaterThan(0);
+    const day = { from: new Date('2026-03-10T00:00:00Z'), to: new Date('2026-03-11T00:00:00Z') };
+    const pending = await withPath(() => computeTotals(db, request(day)));
+    expect(pending.created).toBe('raw');
+    expect(pending.value.ticketsCreated).toBe(2);
+    expect((pending.value.resolutionTime as { avg: number }).avg).toBe(14_100); // r1 only: 10:05 to 14:00
+
+    await flushPendingRollups(db);
+    expect(await rollupDriftOf(db, 'full')).toBe(0);
+    const after = await withPath(() => computeTotals(db, request(day)));
+    expect(after.created).toBe('rollup');
+    expect(after.value).toEqual(pending.value);
+  });
+
   it('takes a deferred TRUNCATE as every hour pending, and rebuilds everything at the flush', async () => {
     const january = { range: { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-03-01T00:00:00Z') }, scope: { teamIds: null }, measures: ['csat.responses'] };
     const responses = async () => {

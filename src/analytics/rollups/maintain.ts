@@ -67,11 +67,16 @@ export async function deferRollupsForTransaction(tx: Pick<IngestTx, 'query'>): P
 /**
  * Brings the rollups up to date with everything deferred, in one transaction of its own
  * (inserted rows as one delta, touched hours rebuilt), and returns how many pending hours
- * it cleared (0: nothing was pending). Safe at any time and from any process: it waits
- * for deferred writers that are committing, and those that come after it note theirs anew.
+ * it cleared (0: nothing was pending). Safe at any time and from any process, and never
+ * in deferred writers' way (migration 0014): it works from one snapshot, so what a writer
+ * commits after it started, rows and notes alike, waits for the next flush.
  */
 export async function flushPendingRollups(db: Pick<Database, 'driver'>): Promise<number> {
   return db.driver.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    // Before the snapshot (LOCK takes none): a writer keeping the rollups current itself
+    // commits either wholly before it, or after the flush.
+    await tx.query('LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE');
     const [row] = await tx.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
     return Number(row?.hours ?? 0);
   });
