@@ -32,6 +32,7 @@ CREATE VIEW sg_peer.teams AS SELECT id, name FROM public."Team";
 CREATE VIEW sg_peer.agents AS SELECT id, name FROM public."Agent";
 CREATE VIEW sg_peer.tickets AS
   SELECT id, "teamId" AS team_id, "assigneeId" AS assignee_id,
+         CASE WHEN "eventFactsAt" IS NULL THEN "assigneeId" ELSE "solvedById" END AS solver_id,
          "createdAt" AS created_at, "firstResponseAt" AS first_response_at, "solvedAt" AS solved_at,
          date_trunc('week', "createdAt") AS created_week,
          date_trunc('week', "firstResponseAt") AS first_response_week,
@@ -45,7 +46,7 @@ CREATE VIEW sg_peer.csat AS
   FROM public."Feedback" f LEFT JOIN public."Ticket" t ON t.id = f."ticketId" WHERE f.kind = 'CSAT';
 COMMENT ON VIEW sg_peer.teams IS E'@primaryKey id';
 COMMENT ON VIEW sg_peer.agents IS E'@primaryKey id';
-COMMENT ON VIEW sg_peer.tickets IS E'@primaryKey id\\n@foreignKey (team_id) references sg_peer.teams (id)\\n@foreignKey (assignee_id) references sg_peer.agents (id)';
+COMMENT ON VIEW sg_peer.tickets IS E'@primaryKey id\\n@foreignKey (team_id) references sg_peer.teams (id)\\n@foreignKey (assignee_id) references sg_peer.agents (id)\\n@foreignKey (solver_id) references sg_peer.agents (id)';
 COMMENT ON VIEW sg_peer.csat IS E'@primaryKey id\\n@foreignKey (agent_id) references sg_peer.agents (id)';
 `;
 
@@ -126,14 +127,14 @@ const QUESTIONS: PeerQuestion[] = [
     ours: `query Q3($range: DateTimeRange!) { agents(first: 50) { nodes { name metrics(range: $range) { ticketsSolved csat { average } } } } }`,
     peer: `query Q3($from: Datetime!, $to: Datetime!) {
   allAgents(first: 50, orderBy: [NAME_ASC, ID_ASC]) { nodes { name
-    ticketsByAssigneeId(filter: ${between('solvedAt')}) { totalCount }
+    ticketsBySolverId(filter: ${between('solvedAt')}) { totalCount }
     csatsByAgentId(filter: ${between('createdAt')}) { aggregates { average { score } } } } }
 }`,
     variables: (r) => ({ range: { from: iso(r.days28.from), to: iso(r.days28.to) }, from: iso(r.days28.from), to: iso(r.days28.to) }),
     fromOurs: (data) => new Map(data.agents.nodes.map((a: any, i: number) => [`#${i} ${a.name}`, [a.metrics.ticketsSolved, a.metrics.csat.average]])),
     fromPeer: (data) =>
       new Map(
-        data.allAgents.nodes.map((a: any, i: number) => [`#${i} ${a.name}`, [num(a.ticketsByAssigneeId.totalCount), num(a.csatsByAgentId.aggregates.average.score)]]),
+        data.allAgents.nodes.map((a: any, i: number) => [`#${i} ${a.name}`, [num(a.ticketsBySolverId.totalCount), num(a.csatsByAgentId.aggregates.average.score)]]),
       ),
   },
 ];

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DateTime, IANAZone, type DateTimeUnit } from 'luxon';
 import { badInput } from '../errors.ts';
 import type { TimeRange } from './filter.ts';
@@ -53,13 +54,29 @@ const PLURAL: Record<Granularity, 'hours' | 'days' | 'weeks' | 'months' | 'quart
  * abbreviations other than UTC are refused because they have no DST rules to follow.
  */
 export function validTimeZone(zone: string, argument = 'timeZone'): string {
-  if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
+  if (typeof zone !== 'string' || (!VALID_ZONES.has(zone) && !rememberValid(zone))) {
     throw badInput(`${argument}: "${String(zone).slice(0, 60)}" is not an IANA time zone (for example Europe/Berlin or UTC)`, {
       argument,
     });
   }
   return zone;
 }
+
+// Luxon checks a zone by formatting a date in it, a millisecond's work that every grid
+// and cost estimate repeated; a zone's validity does not change while the process runs.
+const VALID_ZONES = new Set<string>();
+function rememberValid(zone: string): boolean {
+  if (!IANAZone.isValidZone(zone)) return false;
+  if (VALID_ZONES.size < 1000) VALID_ZONES.add(zone);
+  return true;
+}
+
+// Grids recomputed with luxon cost a 52-week dashboard ~4 ms a request; the same few
+// (range, granularity, zone) come back with every refresh. Entries are copied out.
+const GRIDS = new LRUCache<string, readonly Bucket[]>({ max: 256 });
+const COUNTS = new LRUCache<string, number>({ max: 256 });
+const gridKey = (range: TimeRange, options: GridOptions) =>
+  `${range.from.getTime()}|${range.to.getTime()}|${options.granularity}|${options.timeZone}|${options.weekStart ?? 1}`;
 
 const HOUR_MS = 3_600_000;
 const offsetAt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).offset;
@@ -162,6 +179,15 @@ function days(range: TimeRange): string {
  */
 export function bucketCount(range: TimeRange, options: GridOptions): number {
   const zone = validTimeZone(options.timeZone);
+  const key = gridKey(range, options);
+  const known = COUNTS.get(key);
+  if (known !== undefined) return known;
+  const n = countBuckets(range, options, zone);
+  COUNTS.set(key, n);
+  return n;
+}
+
+function countBuckets(range: TimeRange, options: GridOptions, zone: string): number {
   const weekStart = options.weekStart ?? 1;
   const from = DateTime.fromJSDate(range.from, { zone });
   const to = DateTime.fromJSDate(range.to, { zone });
@@ -192,6 +218,16 @@ export function bucketGrid(range: TimeRange, options: GridOptions): Bucket[] {
       { argument: 'granularity', buckets: count, limit: MAX_BUCKETS },
     );
   }
+  const key = gridKey(range, options);
+  let grid = GRIDS.get(key);
+  if (!grid) {
+    grid = buildGrid(range, options, zone, weekStart);
+    GRIDS.set(key, grid);
+  }
+  return grid.map((b) => ({ start: new Date(b.start), end: new Date(b.end), label: b.label }));
+}
+
+function buildGrid(range: TimeRange, options: GridOptions, zone: string, weekStart: IsoWeekday): Bucket[] {
   const toMs = range.to.getTime();
   const buckets: Bucket[] = [];
   let aligned = alignedStart(DateTime.fromJSDate(range.from, { zone }), options.granularity, weekStart);

@@ -90,6 +90,11 @@ export interface CompiledQuery {
   totalsBucket: number;
   /** The path each source in the statement took. */
   paths: Partial<Record<EventSource, SourcePath>>;
+  /**
+   * Every part reads rollups (no source and no open-at-start count from the rows): its
+   * plan hardly depends on the parameters, so it is worth preparing once per connection.
+   */
+  rollupsOnly: boolean;
 }
 
 /** One row of a compiled statement: keys, bucket number (1-based; 0 = totals), measures. */
@@ -309,6 +314,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
 )`);
     addToUnion(name, own, k.late);
   }
+  let openFromRows = false;
   measures.forEach((m, i) => {
     const stock = m.leaf.stock;
     if (!stock) return;
@@ -323,6 +329,7 @@ export function compileMetricsSql(input: CompileInput): CompiledQuery {
       addToUnion(name, new Set([i]));
       return;
     }
+    openFromRows = true;
     // Two index probes instead of one OR over the whole history: rows never left (the
     // leaving time's index holds its nulls) and rows that left after the range began.
     const probe = (left: Prisma.Sql) => Prisma.sql`SELECT ${selectList(k.select.length ? k.select : [Prisma.sql`1 AS one`])}
@@ -428,5 +435,6 @@ ORDER BY grp, b`;
     dimensions: dims,
     totalsBucket: many ? (totals ? 0 : -1) : 1,
     paths: sourcePaths,
+    rollupsOnly: !openFromRows && Object.values(sourcePaths).every((p) => p === 'rollup'),
   };
 }

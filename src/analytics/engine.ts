@@ -1,4 +1,5 @@
-import type { Database } from '../db/client.ts';
+import { PREPARE_MARK, type Database } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { badInput } from '../errors.ts';
 import { bucketGrid, validTimeZone, wholeRange, type Bucket, type Granularity, type IsoWeekday } from './buckets.ts';
 import { compileMetricsSql, type CompileInput, type Direction, type MetricsRow } from './compile.ts';
@@ -128,7 +129,7 @@ async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: Anal
   let compiled = compileMetricsSql(input);
   let rows: MetricsRow[];
   try {
-    rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
+    rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.rollupsOnly ? Prisma.sql`${Prisma.raw(PREPARE_MARK)}\n${compiled.sql}` : compiled.sql);
   } catch (error) {
     // A bulk import deferred the rollups of hours this range depends on and they are not
     // rebuilt yet (migration 0013): the rows answer instead, exactly, if more slowly.
