@@ -32,7 +32,7 @@ CREATE VIEW sg_peer.teams AS SELECT id, name FROM public."Team";
 CREATE VIEW sg_peer.agents AS SELECT id, name FROM public."Agent";
 CREATE VIEW sg_peer.tickets AS
   SELECT id, "teamId" AS team_id, "assigneeId" AS assignee_id,
-         CASE WHEN "eventFactsAt" IS NULL THEN "assigneeId" ELSE "solvedById" END AS solver_id,
+         "solvedById" AS solver_id,
          "createdAt" AS created_at, "firstResponseAt" AS first_response_at, "solvedAt" AS solved_at,
          date_trunc('week', "createdAt") AS created_week,
          date_trunc('week', "firstResponseAt") AS first_response_week,
