@@ -129,7 +129,7 @@ export async function runKpiBenchmark(options: { iterations?: number; warmup?: n
       for (let i = 0; i < iterations; i++) {
         for (let j = 0; j < sides.length; j++) {
           const side = (i + j) % sides.length;
-          // Past BENCH_RAW_RUNS only the rollup side runs (at 10 M a raw run takes ~15 s).
+          // Past BENCH_RAW_RUNS only the rollup side runs (at 10 M a raw run takes ~30 s).
           if (i < rawRuns || side === 1) await sides[side]();
         }
       }

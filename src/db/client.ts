@@ -321,7 +321,11 @@ export const PREPARE_MARK = '/* sg:prepare */';
 const PREPARED_TEXTS_MAX = 24;
 const preparedNames = new Map<string, string>();
 
-/** The prepared statement name of a marked statement (PREPARE_MARK), else undefined (unnamed). */
+/**
+ * The prepared statement name of a marked statement (PREPARE_MARK), else undefined:
+ * PrismaPg passes it to pg as the query's `name`, and pg runs a query without one unnamed
+ * (its type says string; undefined is what it passes when no generator is set).
+ */
 function preparedName(query: { sql: string }): string | undefined {
   if (!query.sql.startsWith(PREPARE_MARK)) return undefined;
   let name = preparedNames.get(query.sql);

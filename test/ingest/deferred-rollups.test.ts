@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSeries, computeTotals, type MetricsRequest } from '../../src/analytics/engine.ts';
-import { deferRollupsForTransaction, flushPendingRollups, startPendingRollupSweep } from '../../src/analytics/rollups/maintain.ts';
+import { deferRollupsForTransaction, flushPendingRollups, flushPendingRollupsIn, startPendingRollupSweep } from '../../src/analytics/rollups/maintain.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analytics/rollups/report.ts';
 import { parseImportArgs, runImport } from '../../src/ingest/cli.ts';
 import { deleteTicketsIn } from '../../src/ingest/delete.ts';
@@ -227,10 +227,7 @@ describe('rollups deferred by an import', () => {
     await deferred([r('r1', '2026-03-10T11:05:00Z')]);
     let flushed = 0;
     await db.driver.transaction(async (flush) => {
-      await flush.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      await flush.query('LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE');
-      const [row] = await flush.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
-      flushed = Number(row.hours);
+      flushed = await flushPendingRollupsIn(flush);
       await deferred([r('r2', null), r('r1', '2026-03-10T14:00:00Z')]);
     });
     expect(flushed).toBe(2); // 10:00 and 11:00

@@ -72,14 +72,20 @@ export async function deferRollupsForTransaction(tx: Pick<IngestTx, 'query'>): P
  * commits after it started, rows and notes alike, waits for the next flush.
  */
 export async function flushPendingRollups(db: Pick<Database, 'driver'>): Promise<number> {
-  return db.driver.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    // Before the snapshot (LOCK takes none): a writer keeping the rollups current itself
-    // commits either wholly before it, or after the flush.
-    await tx.query('LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE');
-    const [row] = await tx.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
-    return Number(row?.hours ?? 0);
-  });
+  return db.driver.transaction(flushPendingRollupsIn);
+}
+
+/**
+ * flushPendingRollups' work, as the first statements of a transaction the caller opened
+ * and has not used yet (the isolation level and the lock must precede its snapshot).
+ */
+export async function flushPendingRollupsIn(tx: Pick<IngestTx, 'query'>): Promise<number> {
+  await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  // Before the snapshot (LOCK takes none): a writer keeping the rollups current itself
+  // commits either wholly before it, or after the flush.
+  await tx.query('LOCK TABLE "RollupHour", "RollupHistogram", "RollupSpan", "RollupSpanHistogram" IN EXCLUSIVE MODE');
+  const [row] = await tx.query<{ hours: number }>('SELECT supportgraph_rollup_flush_pending() AS hours');
+  return Number(row?.hours ?? 0);
 }
 
 /**
