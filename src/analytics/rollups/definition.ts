@@ -6,7 +6,7 @@ import type { EventSource } from '../registry.ts';
  * same columns per UTC day and week) hold, read side: per event source its
  * code in "RollupHour"."source" and, per registry measure it can answer, the SQL over the
  * rows `r` of that table (or a histogram quantile). The rebuild side (what each column
- * sums) is the SQL function supportgraph_rollup_rebuild in the migration; a property
+ * sums) is the SQL function supportgraph_rollup_add (migration 0016); a property
  * test (test/analytics/rollups.test.ts) checks both sides agree with the raw path.
  */
 
@@ -30,7 +30,14 @@ export interface AdditiveRollup {
   sql: Prisma.Sql;
 }
 
-/** A percentile from the histogram of one duration metric (RollupHistogram.metric). */
+/**
+ * The histogram metric (RollupHistogram.metric) that a duration metric shares with its
+ * calendar or business twin: a ticket whose two durations fall in one bin has a single
+ * row there (migration 0016), so a duration's histogram is its own rows plus these.
+ */
+export const SHARED_METRIC: Readonly<Record<number, number>> = { 1: 5, 2: 5, 3: 6, 4: 6 };
+
+/** A percentile from the histogram of one duration metric (its RollupHistogram.metric rows and SHARED_METRIC's). */
 export interface QuantileRollup {
   kind: 'quantile';
   metric: number;

@@ -2,7 +2,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import type { OpenOverride, OpenOverrideInput, SourceOverride, SourceOverrideInput } from '../compile.ts';
 import type { TicketFilterSpec } from '../filter.ts';
 import { feedbackKinds } from '../registry.ts';
-import { binValueSql, FEEDBACK_KIND_COLUMN, HOUR_MS, ROLLUP_COLUMNS, ROLLUP_SOURCES, type QuantileRollup } from './definition.ts';
+import { binValueSql, FEEDBACK_KIND_COLUMN, HOUR_MS, ROLLUP_COLUMNS, ROLLUP_SOURCES, SHARED_METRIC, type QuantileRollup } from './definition.ts';
 
 /** How the engine may use rollups for one request. */
 export interface RollupPlanOptions {
@@ -313,7 +313,8 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
   const tkOf = (alias: string) => (rule.keyed ? [Prisma.raw(`${alias}.tk`)] : []);
   const on = (a: string, b: string) => (rule.keyed ? Prisma.raw(` AND ${a}.tk = ${b}.tk`) : Prisma.empty);
   const rTk = rule.keyed ? [Prisma.sql`r."teamId" AS tk`] : [];
-  const m = Prisma.sql`${metric}::int`;
+  // Its own rows and the ones it shares with its twin, summed per bin below.
+  const metrics = Prisma.sql`(${metric}::int, ${SHARED_METRIC[metric]}::int)`;
   const out: Prisma.Sql[] = [];
   const hasHours = cover.hours.length > 0;
   const hasSpans = cover.spans.length > 0;
@@ -322,7 +323,7 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
     out.push(Prisma.sql`${hh} AS MATERIALIZED (
       SELECT ${join([...rTk, Prisma.raw('p.b'), Prisma.raw('r."bin" AS bin'), Prisma.raw('sum(r."n") AS n')], ', ')}
       FROM ${hours.relation} JOIN "RollupHistogram" r ON r."hour" = p.hour
-      WHERE ${join([Prisma.sql`r."metric" = ${m}`, hours.where, ...hourTeams(rule)], ' AND ')}
+      WHERE ${join([Prisma.sql`r."metric" IN ${metrics}`, hours.where, ...hourTeams(rule)], ' AND ')}
       GROUP BY ${join([...(rule.keyed ? [Prisma.raw('r."teamId"')] : []), Prisma.raw('p.b'), Prisma.raw('r."bin"')], ', ')})`);
   }
   const coarseParts: Prisma.Sql[] = [];
@@ -331,7 +332,7 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
     if (rule.all) {
       coarseParts.push(Prisma.sql`SELECT ${cols}
         FROM ${spanRelation(cover.spans)} JOIN "RollupSpanHistogram" r ON r."grain" = p.grain AND r."start" = p.start
-        WHERE ${join([Prisma.sql`r."metric" = ${m}`, Prisma.sql`r."level" = 1`, ...spanTeams(rule)], ' AND ')}`);
+        WHERE ${join([Prisma.sql`r."metric" IN ${metrics}`, Prisma.sql`r."level" = 1`, ...spanTeams(rule)], ' AND ')}`);
     } else {
       // Per team, the primary key (metric, grain, level, teamId, start, bin) is probed by
       // an equal "teamId": a range on it (teamId >= 0: every team) leaves "start" out of
@@ -342,7 +343,7 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
       coarseParts.push(Prisma.sql`SELECT ${cols}
         FROM ${spanRelation(cover.spans)}
         JOIN "RollupSpan" s ON s."source" = ${source}::int AND s."grain" = p.grain AND s."start" = p.start
-        JOIN "RollupSpanHistogram" r ON r."metric" = ${m} AND r."grain" = p.grain AND r."level" = 1 AND r."teamId" = s."teamId" AND r."start" = p.start
+        JOIN "RollupSpanHistogram" r ON r."metric" IN ${metrics} AND r."grain" = p.grain AND r."level" = 1 AND r."teamId" = s."teamId" AND r."start" = p.start
         WHERE ${join(spanTeams(rule, 's'), ' AND ')}`);
     }
   }
@@ -374,7 +375,7 @@ function quantileCtes(metric: number, wanted: { index: number; q: number }[], co
     const team = rule.keyed ? [Prisma.sql`r."teamId" = x.tk`] : spanTeams(rule);
     fineParts.push(Prisma.sql`SELECT ${join([...tkOf('x'), Prisma.raw('x.b'), Prisma.raw('x.cbin'), Prisma.raw('r."bin" AS bin'), Prisma.raw('r."n"')], ', ')}
         FROM ${pr} x
-        JOIN "RollupSpanHistogram" r ON r."metric" = ${m} AND r."grain" = x.grain AND r."level" = 0 AND r."start" = x.start
+        JOIN "RollupSpanHistogram" r ON r."metric" IN ${metrics} AND r."grain" = x.grain AND r."level" = 0 AND r."start" = x.start
          AND r."bin" BETWEEN x.cbin * 16 AND x.cbin * 16 + 15
         WHERE ${join(team, ' AND ')}`);
   }
