@@ -60,7 +60,7 @@ async function writeLines(path: string, count: number, line: (i: number) => stri
 }
 
 /** Zendesk pages of 1000 tickets with their side-loads, one page per line (what the sync reads). */
-async function writeZendeskPages(path: string, rows: number): Promise<void> {
+export async function writeZendeskPages(path: string, rows: number): Promise<void> {
   const pages = Math.ceil(rows / 1000);
   await writeLines(path, pages, (p) => {
     const tickets = [];

@@ -66,27 +66,32 @@ export function upsertStatement(table: string, columns: readonly ColumnSpec[], d
   const current = (alias: string) => `(${names.map((n) => `${alias}.${n}`).join(', ')})`;
   const assign = (from: string) =>
     [...names, ...derivedNames].map((n) => `${n} = ${from}.${n}`).concat(`"updatedAt" = CURRENT_TIMESTAMP`).join(', ');
-  const unchanged = `SELECT t.id, t."externalId", 'unchanged' FROM ${t} AS t JOIN x ON t."externalId" = x."externalId"
-  WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = t.id)`;
+  // Rows found stored (cur_id) that the update left alone.
+  const unchanged = (from: string) =>
+    `SELECT ${from}.cur_id, ${from}."externalId", 'unchanged' FROM ${from} WHERE ${from}.cur_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = ${from}.cur_id)`;
   if (!derived) {
-    return `WITH x AS (SELECT * FROM ${recordset(1, 'r', all)}),
+    // One probe of the externalId index per row finds the stored row (cur_id) and tells
+    // new, changed and unchanged rows apart; the update re-checks on the current row.
+    return `WITH x AS (
+  SELECT r.*, cur.id AS cur_id FROM ${recordset(1, 'r', all)} LEFT JOIN ${t} AS cur ON cur."externalId" = r."externalId"
+),
 upd AS (
   UPDATE ${t} AS t SET ${assign('x')}
   FROM x
-  WHERE t."externalId" = x."externalId" AND ${current('t')} IS DISTINCT FROM ${current('x')}
+  WHERE t.id = x.cur_id AND ${current('t')} IS DISTINCT FROM ${current('x')}
   RETURNING t.id, t."externalId"
 ),
 ins AS (
   INSERT INTO ${t} (${all.map((c) => q(c.name)).join(', ')})
   SELECT ${all.map((c) => `x.${q(c.name)}`).join(', ')} FROM x
-  WHERE NOT EXISTS (SELECT 1 FROM ${t} AS t WHERE t."externalId" = x."externalId")
+  WHERE x.cur_id IS NULL
   ON CONFLICT ("externalId") DO UPDATE SET ${assign('EXCLUDED')}
   WHERE ${current(t)} IS DISTINCT FROM ${current('EXCLUDED')}
   RETURNING id, "externalId", (xmax = 0) AS inserted
 )
 SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
 UNION ALL SELECT id, "externalId", 'updated' FROM upd
-UNION ALL ${unchanged}`;
+UNION ALL ${unchanged('x')}`;
   }
   const inputs = [...all, ...derived.inputs];
   // The batch's order numbers the rows (ord), so new rows get ids in input order.
@@ -94,9 +99,12 @@ UNION ALL ${unchanged}`;
   SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${inputs.map((c) => `${q(c.name)} ${c.type}`).join(', ')}))
     WITH ORDINALITY AS r(${inputs.map((c) => q(c.name)).join(', ')}, ord)
 ),
+xc AS (
+  SELECT x.*, cur.id AS cur_id, (cur.id IS NULL OR ${current('cur')} IS DISTINCT FROM ${current('x')}) AS differs
+  FROM x LEFT JOIN ${t} AS cur ON cur."externalId" = x."externalId"
+),
 changed AS (
-  SELECT x.*, cur.id AS cur_id FROM x LEFT JOIN ${t} AS cur ON cur."externalId" = x."externalId"
-  WHERE cur.id IS NULL OR ${current('cur')} IS DISTINCT FROM ${current('x')}
+  SELECT ${inputs.map((c) => q(c.name)).join(', ')}, ord, cur_id FROM xc WHERE differs
 ),
 ${derived.ctes},
 upd AS (
@@ -116,7 +124,7 @@ ins AS (
 )
 SELECT id, "externalId", CASE WHEN inserted THEN 'created' ELSE 'updated' END AS outcome FROM ins
 UNION ALL SELECT id, "externalId", 'updated' FROM upd
-UNION ALL ${unchanged}${derived.flag ? `
+UNION ALL ${unchanged('xc')}${derived.flag ? `
 UNION ALL SELECT NULL::int, d."externalId", 'flagged' FROM d WHERE d.${q(derived.flag)}` : ''}`;
 }
 

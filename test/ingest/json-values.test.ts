@@ -15,6 +15,8 @@ async function values(text: string): Promise<[number, unknown][]> {
     } catch {
       parsed = `BAD ${v.text}`;
     }
+    // A value the scanner parsed itself is the text's.
+    if (v.parsed) expect(v.parsed.value).toEqual(parsed);
     out.push([v.line, parsed]);
   }
   return out;
@@ -28,6 +30,7 @@ describe('jsonValues: the layouts of JSON files', () => {
     ['a pretty array of objects', '[\n  {\n    "id": 1\n  },\n  {\n    "id": 2\n  }\n]\n', [[2, { id: 1 }], [5, { id: 2 }]]],
     ['a one-line array of objects', '[{"id":1},{"id":"a]"}]', [[1, { id: 1 }], [1, { id: 'a]' }]]],
     ['escaped quotes', '{"s":"a\\"}"}\n', [[1, { s: 'a"}' }]]],
+    ['two objects on one line', '{"a":1} {"a":2}\n{"a":3}', [[1, { a: 1 }], [1, { a: 2 }], [2, { a: 3 }]]],
     ['an array of scalars on an NDJSON line stays one value', '["a","b"]\n{"c":1}', [[1, ['a', 'b']], [2, { c: 1 }]]],
   ])('%s', async (_name, text, expected) => {
     expect(await values(text)).toEqual(expected);

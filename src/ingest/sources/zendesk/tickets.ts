@@ -264,6 +264,18 @@ export function zendeskTicketRecord(
   }
 }
 
+/** A page's ticket as a rejects-file row; its JSON is written only if it is rejected (most never are). */
+function originalTicket(line: number, ticket: unknown): OriginalRow {
+  let text: string | undefined;
+  return {
+    line: String(line),
+    get record() {
+      text ??= JSON.stringify(ticket);
+      return text;
+    },
+  };
+}
+
 /**
  * The ticket rows of one JSON value of a Zendesk file or response: a page
  * (`{"tickets": [...], "metric_sets": [...], "users": [...], ...}`), a single-ticket
@@ -274,9 +286,9 @@ export function* zendeskValueRows(line: number, value: unknown, raw: string, opt
   const page = object.tickets;
   if (Array.isArray(page)) {
     const sideloads = zendeskSideloads(object);
-    for (const ticket of page) yield zendeskTicketRecord(line, ticket, { line: String(line), record: JSON.stringify(ticket) }, sideloads, options);
+    for (const ticket of page) yield zendeskTicketRecord(line, ticket, originalTicket(line, ticket), sideloads, options);
   } else if (typeof object.ticket === 'object' && object.ticket !== null) {
-    yield zendeskTicketRecord(line, object.ticket, { line: String(line), record: JSON.stringify(object.ticket) }, zendeskSideloads(object), options);
+    yield zendeskTicketRecord(line, object.ticket, originalTicket(line, object.ticket), zendeskSideloads(object), options);
   } else {
     yield zendeskTicketRecord(line, value, { line: String(line), record: raw }, NO_SIDELOADS, options);
   }
