@@ -57,6 +57,23 @@ describe('migrator', () => {
   });
 });
 
+describe('partial indexes (migration 0017)', () => {
+  it('keeps the NULLs of sparse ticket columns out of their indexes', async () => {
+    await migrate(db.driver);
+    const rows = await db.driver.query<{ name: string; predicate: string | null }>(
+      `SELECT i.relname AS name, pg_get_expr(ix.indpred, ix.indrelid) AS predicate
+         FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+        WHERE ix.indrelid = '"Ticket"'::regclass AND ix.indpred IS NOT NULL ORDER BY 1`,
+    );
+    expect(rows).toEqual(
+      ['categoryId', 'firstResponseDueAt', 'reopenReplyAt', 'resolutionDueAt', 'slaPolicyId'].map((column) => ({
+        name: `Ticket_${column}_idx`,
+        predicate: `("${column}" IS NOT NULL)`,
+      })),
+    );
+  });
+});
+
 describe('migrated database matches schema.prisma', () => {
   it('has exactly the enums and values', async () => {
     const rows = await db.driver.query<{ name: string; values: string[] }>(
