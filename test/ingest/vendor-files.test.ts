@@ -137,6 +137,23 @@ describe('Zendesk JSON in the layouts the API and jq write', () => {
     expect(summary).toMatchObject({ read: 4, created: 0, updated: 0, unchanged: 3, deleted: 1, removed: 0 });
     expect(await tableChecksums(db)).toEqual(before);
   });
+
+  it('writes a user side-loaded on page after page again only when its values change', async () => {
+    // One ticket per page and per batch; requester 990 comes with every page, renamed on the third.
+    const page = (n: number, name: string) =>
+      JSON.stringify({
+        tickets: [{ id: 9900 + n, via: { channel: 'email' }, created_at: `2024-06-0${n}T09:00:00Z`, updated_at: `2024-06-0${n}T09:00:00Z`, status: 'open', requester_id: 990 }],
+        users: [{ id: 990, name, email: 'pat@customer.example', role: 'end-user' }],
+      });
+    const path = join(dir, 'repeated-users.ndjson');
+    writeFileSync(path, [page(1, 'Pat Old'), page(2, 'Pat Old'), page(3, 'Pat New'), page(4, 'Pat New')].join('\n'));
+    const summary = await importFile([path, '--format', 'zendesk', '--batch', '1']);
+    expect(summary).toMatchObject({ read: 4, created: 4, rejected: 0 });
+    const [customer] = await db.driver.query<{ name: string; tickets: number }>(
+      `SELECT c.name, (SELECT count(*)::int FROM "Ticket" t WHERE t."customerId" = c.id) AS tickets FROM "Customer" c WHERE c."externalId" = 'zendesk:user:990'`,
+    );
+    expect(customer).toEqual({ name: 'Pat New', tickets: 4 });
+  });
 });
 
 describe('Freshdesk exports as Excel re-saves them', () => {
