@@ -120,4 +120,6 @@ export interface RowError {
 /** The outcome of a partial upsert: the valid rows were written, the others are listed. */
 export interface PartialUpsertResult extends UpsertResult {
   rejected: RowError[];
+  /** The id of every row written or found unchanged, by externalId (the importers pass them on instead of looking them up again). */
+  ids: Map<string, number>;
 }

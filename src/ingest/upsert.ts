@@ -69,13 +69,20 @@ async function resolveReferences(
   refs: readonly Reference[],
   errors: RowErrors,
   alsoKnown?: { kind: RefKind; ids: ReadonlySet<string> },
+  given?: KnownIds,
 ): Promise<Map<RefKind, Map<string, number>>> {
   const wanted = new Map<RefKind, Set<string>>();
   for (const ref of refs) {
+    if (given?.get(ref.kind)?.has(ref.externalId)) continue;
     if (!wanted.has(ref.kind)) wanted.set(ref.kind, new Set());
     wanted.get(ref.kind)?.add(ref.externalId);
   }
   const found = await resolveExternalIds(tx, wanted);
+  for (const [kind, ids] of given ?? []) {
+    const into = found.get(kind) ?? new Map<string, number>();
+    found.set(kind, into);
+    for (const [externalId, id] of ids) if (!into.has(externalId)) into.set(externalId, id);
+  }
   for (const ref of refs) {
     if (found.get(ref.kind)?.has(ref.externalId)) continue;
     if (alsoKnown && alsoKnown.kind === ref.kind && alsoKnown.ids.has(ref.externalId)) continue;
@@ -105,10 +112,16 @@ function settle(errors: RowErrors, total: number, mode: IngestMode): Set<number>
 }
 
 function tally(rows: readonly UpsertedRow[], rejected: RowError[]): PartialUpsertResult {
-  const result: PartialUpsertResult = { created: 0, updated: 0, unchanged: 0, rejected };
-  for (const row of rows) result[row.outcome] += 1;
+  const result: PartialUpsertResult = { created: 0, updated: 0, unchanged: 0, rejected, ids: new Map() };
+  for (const row of rows) {
+    result[row.outcome] += 1;
+    result.ids.set(row.externalId, row.id);
+  }
   return result;
 }
+
+/** Ids the caller already knows, by kind and externalId: references to them are not looked up again. */
+export type KnownIds = ReadonlyMap<RefKind, ReadonlyMap<string, number>>;
 
 const id = (map: Map<RefKind, Map<string, number>>, kind: RefKind, externalId: string | null | undefined): number | null =>
   externalId === undefined || externalId === null ? null : (map.get(kind)?.get(externalId) ?? null);
@@ -137,6 +150,7 @@ async function upsertPlainIn<Row extends { externalId: string }>(
   rows: readonly Row[],
   mode: IngestMode,
   kind: PlainKind<Row>,
+  known?: KnownIds,
 ): Promise<PartialUpsertResult> {
   const errors = new RowErrors();
   checkBatchShape(rows, errors);
@@ -146,7 +160,7 @@ async function upsertPlainIn<Row extends { externalId: string }>(
     for (const [field, refKind, externalId] of kind.references?.(row) ?? []) pushRef(refs, index, field, refKind, externalId);
   });
   // Kinds that name nothing skip the lookup statement altogether.
-  const found = kind.references ? await resolveReferences(tx, rows, refs, errors) : new Map<RefKind, Map<string, number>>();
+  const found = kind.references ? await resolveReferences(tx, rows, refs, errors, undefined, known) : new Map<RefKind, Map<string, number>>();
   const bad = settle(errors, rows.length, mode);
   const records = rows.filter((_, index) => !bad.has(index)).map((row) => ({ externalId: row.externalId, ...kind.record(row, found) }));
   return tally(await upsertRows(tx, kind.table, kind.columns, records), errors.list);
@@ -499,12 +513,18 @@ function ticketInstants(records: readonly { createdAt: Date; firstResponseAt: Da
 }
 
 /**
- * Upserts tickets on an open transaction: validates them (references must exist),
+ * Upserts tickets on an open transaction: validates them (references must exist; those
+ * in `known` are taken as they are),
  * writes them with their SLA columns and event-derived facts in one statement,
  * replaces the events of those that give events, and runs the tickets-written hooks
  * with the ids of the tickets created or changed.
  */
-export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
+export async function upsertTicketsIn(
+  tx: IngestTx,
+  rows: readonly TicketInput[],
+  mode: IngestMode = 'all',
+  known?: KnownIds,
+): Promise<PartialUpsertResult> {
   const errors = new RowErrors();
   checkBatchShape(rows, errors);
   const refs: Reference[] = [];
@@ -516,7 +536,7 @@ export async function upsertTicketsIn(tx: IngestTx, rows: readonly TicketInput[]
     row.events?.forEach((event, position) => pushRef(refs, index, `events[${position}].agentExternalId`, 'Agent', event.agentExternalId));
     return checkTicketRow(row, index, errors);
   });
-  const found = await resolveReferences(tx, rows, refs, errors);
+  const found = await resolveReferences(tx, rows, refs, errors, undefined, known);
   await checkEventOwnership(tx, rows, errors);
   const bad = settle(errors, rows.length, mode);
 
@@ -624,9 +644,9 @@ const FEEDBACK: PlainKind<FeedbackInput> = {
   }),
 };
 
-/** Upserts survey responses on an open transaction; their ticket/agent/customer must exist. */
-export function upsertFeedbackIn(tx: IngestTx, rows: readonly FeedbackInput[], mode: IngestMode = 'all'): Promise<PartialUpsertResult> {
-  return upsertPlainIn(tx, rows, mode, FEEDBACK);
+/** Upserts survey responses on an open transaction; their ticket/agent/customer must exist (or be in `known`). */
+export function upsertFeedbackIn(tx: IngestTx, rows: readonly FeedbackInput[], mode: IngestMode = 'all', known?: KnownIds): Promise<PartialUpsertResult> {
+  return upsertPlainIn(tx, rows, mode, FEEDBACK, known);
 }
 
 /** Creates or updates survey responses by externalId, all or nothing. */
@@ -688,6 +708,10 @@ export function validateBatch<K extends keyof IngestInputs>(
   db: Database,
   kind: K,
   rows: readonly IngestInputs[K][],
-): Promise<PartialUpsertResult> {
-  return inRolledBackTransaction(db, (tx) => UPSERT_IN[kind](tx, rows, 'partial'));
+): Promise<Omit<PartialUpsertResult, 'ids'>> {
+  // Ids of a rolled-back transaction name nothing.
+  return inRolledBackTransaction(db, async (tx) => {
+    const { ids: _ids, ...result } = await UPSERT_IN[kind](tx, rows, 'partial');
+    return result;
+  });
 }

@@ -125,7 +125,7 @@ async function createMissingEntities(
   records: readonly ImportRecord[],
   summary: ImportSummary,
   written?: WrittenRecords,
-): Promise<{ failures: Map<string, string>; toRemember: [string, string][] }> {
+): Promise<{ failures: Map<string, string>; toRemember: [string, string][]; ids: Map<RefKind, Map<string, number>> }> {
   const wanted = {
     Team: distinct(records, 'Team', (r) => r.teams),
     Category: distinct(records, 'Category', (r) => r.categories),
@@ -154,6 +154,9 @@ async function createMissingEntities(
   const failures = new Map<string, string>();
   const note = (kind: RefKind, rows: readonly { externalId: string }[], result: PartialUpsertResult): number => {
     for (const e of result.rejected) if (e.index !== null) failures.set(`${kind}:${rows[e.index].externalId}`, describe(e));
+    const ids = stored.get(kind) ?? new Map<string, number>();
+    stored.set(kind, ids);
+    for (const [externalId, id] of result.ids) ids.set(externalId, id);
     return result.created;
   };
   // Order matters: agents may name teams.
@@ -165,7 +168,9 @@ async function createMissingEntities(
   summary.entitiesCreated.agents += note('Agent', agents, await upsertAgentsIn(tx, agents, 'partial'));
   const customers = missing('Customer', wanted.Customer);
   summary.entitiesCreated.customers += note('Customer', customers, await upsertCustomersIn(tx, customers, 'partial'));
-  return { failures, toRemember: toRemember.filter(([key]) => !failures.has(key)) };
+  // `stored` now holds every entity the records name that exists: the tickets and survey
+  // responses take their ids from it instead of looking them up again.
+  return { failures, toRemember: toRemember.filter(([key]) => !failures.has(key)), ids: stored };
 }
 
 /**
@@ -233,7 +238,8 @@ async function writeBatch(
     remember = entities.toRemember;
     entitiesWritten();
 
-    const tickets = await upsertTicketsIn(tx, records.map((r) => r.ticket), 'partial');
+    const tickets = await upsertTicketsIn(tx, records.map((r) => r.ticket), 'partial', entities.ids);
+    entities.ids.set('Ticket', tickets.ids);
     batch.created = tickets.created;
     batch.updated = tickets.updated;
     batch.unchanged = tickets.unchanged;
@@ -256,7 +262,7 @@ async function writeBatch(
     // A ticket row may carry several survey scores, so a batch of tickets can hold more
     // responses than one upsert takes; they go in slices within the same transaction.
     for (let offset = 0; offset < allFeedback.length; offset += MAX_BATCH_ROWS) {
-      const feedback = await upsertFeedbackIn(tx, allFeedback.slice(offset, offset + MAX_BATCH_ROWS), 'partial');
+      const feedback = await upsertFeedbackIn(tx, allFeedback.slice(offset, offset + MAX_BATCH_ROWS), 'partial', entities.ids);
       batch.feedback.created += feedback.created;
       batch.feedback.updated += feedback.updated;
       batch.feedback.unchanged += feedback.unchanged;
