@@ -98,8 +98,7 @@ export function coverInterval(from: number, to: number, b: number, out: Cover = 
 
 /**
  * The cover of every bucket clipped to `[from, to)`; with `totals` every piece again as
- * bucket 0; with `allTeams` the hours as "RollupSpan" rows of grain 0 (which exist for all
- * teams only, and have no histogram rows).
+ * bucket 0; with `allTeams` the hours as span rows of grain 0 (which exist for all teams only).
  */
 export function coverBuckets(
   buckets: readonly { start: Date; end: Date }[],
@@ -280,10 +279,7 @@ export function rollupCte(request: SourceOverrideInput, options: RollupPlanOptio
   const joins: Prisma.Sql[] = [];
   if (quantiles.size > 0) {
     // Percentiles read their pieces per bucket, with bucket 0 (totals) as pieces of its own.
-    // Edge hours come from the per-team hourly rows even for all teams: there are no
-    // hourly all-teams histogram rows (migration 0015; they cost an import more than
-    // summing the teams' rows costs a query).
-    const qcover = coverBuckets(input.buckets, from, to, { totals: request.totals, allTeams: false });
+    const qcover = coverBuckets(input.buckets, from, to, { totals: request.totals, allTeams: rule.all });
     for (const [metric, wanted] of quantiles) {
       ctes.push(...quantileCtes(metric, wanted, qcover, rule, def.code));
       const q = Prisma.raw(`q${metric}`);
