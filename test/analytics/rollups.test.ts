@@ -150,6 +150,24 @@ describe('covering buckets with rollup rows', () => {
     ]);
   });
 
+  it('reads most of a UTC day as the day minus its other hours, for histograms', () => {
+    // The Berlin week of the DST change again, all teams: the 22 hours of Sunday 29 March
+    // are the day less 22:00 and 23:00; the single hour before Monday stays an hour.
+    const week = [{ start: new Date('2026-03-22T23:00:00Z'), end: new Date('2026-03-29T22:00:00Z') }];
+    const cover = coverBuckets(week, week[0].start, week[0].end, { totals: false, allTeams: true, complement: true });
+    expect(cover.hours).toEqual([]);
+    expect(cover.spans).toEqual([
+      ...['23', '24', '25', '26', '27', '28'].map((d) => day(`2026-03-${d}T00:00:00Z`)),
+      { grain: 0, start: at('2026-03-22T23:00:00Z'), b: 1 },
+      day('2026-03-29T00:00:00Z'),
+      { grain: 0, start: at('2026-03-29T22:00:00Z'), b: 1, sign: -1 },
+      { grain: 0, start: at('2026-03-29T23:00:00Z'), b: 1, sign: -1 },
+    ]);
+    // Without the option (counts and sums, whose min and max cannot be taken away) every hour is read.
+    const plain = coverBuckets(week, week[0].start, week[0].end, { totals: false, allTeams: true });
+    expect(plain.spans.filter((p) => p.grain === 0)).toHaveLength(23);
+  });
+
   it('numbers pieces by bucket, repeats them as bucket 0 for totals, and reads hours from all-teams spans when it may', () => {
     const buckets = [
       { start: new Date('2026-03-30T00:00:00Z'), end: new Date('2026-04-06T00:00:00Z') },

@@ -74,6 +74,20 @@ describe('partial indexes (migration 0017)', () => {
   });
 });
 
+describe('covering histogram keys (migration 0018)', () => {
+  it('carries the count in the primary keys of the histogram tables, for index-only reads', async () => {
+    await migrate(db.driver);
+    const rows = await db.driver.query<{ name: string; definition: string }>(
+      `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition FROM pg_class i
+        WHERE i.relname IN ('RollupHistogram_pkey', 'RollupSpanHistogram_pkey') ORDER BY 1`,
+    );
+    expect(rows.map((r) => [r.name, / INCLUDE \(n\)$/.test(r.definition)])).toEqual([
+      ['RollupHistogram_pkey', true],
+      ['RollupSpanHistogram_pkey', true],
+    ]);
+  });
+});
+
 describe('migrated database matches schema.prisma', () => {
   it('has exactly the enums and values', async () => {
     const rows = await db.driver.query<{ name: string; values: string[] }>(
@@ -116,7 +130,7 @@ describe('migrated database matches schema.prisma', () => {
   it('has exactly the indexes the schema declares, with their columns, uniqueness and method', async () => {
     const rows = await db.driver.query<{ table: string; name: string; columns: string[]; unique: boolean; primary: boolean; method: string }>(
       `SELECT t.relname AS table, i.relname AS name, ix.indisunique AS unique, ix.indisprimary AS primary, am.amname AS method,
-              array(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+              array(SELECT a.attname::text FROM unnest((ix.indkey::int2[])[0:ix.indnkeyatts - 1]) WITH ORDINALITY k(attnum, ord)
                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid
          JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
