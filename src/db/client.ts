@@ -305,12 +305,10 @@ function trackPool(pool: pg.Pool): void {
 
 /**
  * Starts a statement that is worth preparing once per connection (PostgreSQL): sent
- * through Prisma or the SQL driver with this first, it is parsed and planned on a
- * connection's first use and then only bound and executed. For statements whose plan
- * barely depends on their parameters (rollup reads: a 52-week dashboard's 11 kB
- * statement planned in ~6 ms of its ~40; the ingest upserts, whose batch is one JSON
- * parameter, planned in ~2.5 ms per batch); a raw scan's best plan depends on its range,
- * so it is never marked.
+ * through Prisma with this first, it is parsed and planned on a connection's first use
+ * and then only bound and executed. For statements whose plan barely depends on their
+ * parameters (rollup reads: a 52-week dashboard's 11 kB statement planned in ~6 ms of
+ * its ~40); a raw scan's best plan depends on its range, so it is never marked.
  */
 export const PREPARE_MARK = '/* sg:prepare */';
 
@@ -341,7 +339,7 @@ function preparedName(query: { sql: string }): string | undefined {
 function postgresDriver(pool: pg.Pool): SqlDriver {
   const onClient = (client: pg.PoolClient): Omit<SqlDriver, 'transaction'> => ({
     async query<T extends SqlRow>(sql: string, params: unknown[] = []) {
-      return (await client.query({ text: sql, values: params, name: preparedName({ sql }) })).rows as T[];
+      return (await client.query(sql, params)).rows as T[];
     },
     async execScript(sql: string) {
       await client.query(sql);
@@ -363,7 +361,7 @@ function postgresDriver(pool: pg.Pool): SqlDriver {
   };
   return {
     async query<T extends SqlRow>(sql: string, params: unknown[] = []) {
-      return (await pool.query({ text: sql, values: params, name: preparedName({ sql }) })).rows as T[];
+      return (await pool.query(sql, params)).rows as T[];
     },
     execScript: (sql) => transaction((tx) => tx.execScript(sql)),
     transaction,

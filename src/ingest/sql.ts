@@ -1,4 +1,3 @@
-import { PREPARE_MARK } from '../db/client.ts';
 import type { IngestTx } from './hooks.ts';
 
 // Set-based SQL for ingestion: a whole batch travels as one JSON parameter, unpacked
@@ -73,8 +72,7 @@ export function upsertStatement(table: string, columns: readonly ColumnSpec[], d
   if (!derived) {
     // One probe of the externalId index per row finds the stored row (cur_id) and tells
     // new, changed and unchanged rows apart; the update re-checks on the current row.
-    return `${PREPARE_MARK}
-WITH x AS (
+    return `WITH x AS (
   SELECT r.*, cur.id AS cur_id FROM ${recordset(1, 'r', all)} LEFT JOIN ${t} AS cur ON cur."externalId" = r."externalId"
 ),
 upd AS (
@@ -97,8 +95,7 @@ UNION ALL ${unchanged('x')}`;
   }
   const inputs = [...all, ...derived.inputs];
   // The batch's order numbers the rows (ord), so new rows get ids in input order.
-  return `${PREPARE_MARK}
-WITH x AS (
+  return `WITH x AS (
   SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${inputs.map((c) => `${q(c.name)} ${c.type}`).join(', ')}))
     WITH ORDINALITY AS r(${inputs.map((c) => q(c.name)).join(', ')}, ord)
 ),
