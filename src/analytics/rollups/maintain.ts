@@ -122,3 +122,26 @@ export function startPendingRollupSweep(
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** The tables a large import changes whose statistics the dashboards' statements are planned on. */
+const ANALYZED_AFTER_BULK_WRITE = ['"Ticket"', '"Feedback"', '"Customer"', '"RollupHour"', '"RollupHistogram"', '"RollupSpan"', '"RollupSpanHistogram"'];
+/** Fewer tickets than this never trigger it: autovacuum's own analyze soon follows, and is cheap to wait for. */
+const BULK_WRITE_MIN_TICKETS = 1000;
+
+/**
+ * Refreshes the planner's statistics after a bulk write of `tickets` tickets that is at
+ * least a tenth of the table (autovacuum's threshold) and BULK_WRITE_MIN_TICKETS, and
+ * returns whether it did. Until autovacuum got to them, the first dashboards after a
+ * large first import were planned on the statistics of near-empty tables: a 52-week
+ * series on 100,000 fresh tickets took 431 ms instead of ~37, and 4 s on a connection
+ * whose prepared statement had been planned before the import (ANALYZE replans it).
+ * ~0.9 s for the rollup tables and ~0.7 s for "Ticket" at 1 M tickets.
+ */
+export async function analyzeAfterBulkWrite(db: Database, tickets: number): Promise<boolean> {
+  if (tickets < BULK_WRITE_MIN_TICKETS) return false;
+  const [row] = await db.driver.query<{ reltuples: number }>(`SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = '"Ticket"'::regclass`);
+  // -1: never analyzed.
+  if (tickets * 10 < Math.max(Number(row?.reltuples ?? -1), 0)) return false;
+  await db.driver.query(`ANALYZE ${ANALYZED_AFTER_BULK_WRITE.join(', ')}`);
+  return true;
+}

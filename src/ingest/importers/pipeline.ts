@@ -14,7 +14,7 @@ import {
 } from '../upsert.ts';
 import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
 import { deleteTicketsIn } from '../delete.ts';
-import { deferRollupsForTransaction, flushPendingRollups } from '../../analytics/rollups/maintain.ts';
+import { analyzeAfterBulkWrite, deferRollupsForTransaction, flushPendingRollups } from '../../analytics/rollups/maintain.ts';
 import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow, type SourceRow } from './record.ts';
 
 // Runs a source through the engine batch by batch. Each batch is one transaction:
@@ -398,6 +398,7 @@ export async function importSource(db: Database, source: ImportSource, options: 
       await flushPendingRollups(db);
     }
   }
+  if (!options.dryRun) await analyzeAfterBulkWrite(db, summary.created + summary.updated);
   options.onBatch?.(summary);
   return summary;
 }
