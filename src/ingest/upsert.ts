@@ -60,8 +60,8 @@ function pushRef(refs: Reference[], index: number, field: string, kind: RefKind,
 }
 
 /**
- * Resolves every reference in one statement; unknown ones become row errors unless
- * `alsoKnown` (externalIds of rows in the same batch) holds them.
+ * Resolves every reference in one statement (those in `given` from it instead); unknown
+ * ones become row errors unless `alsoKnown` (externalIds of rows in the same batch) holds them.
  */
 async function resolveReferences(
   tx: IngestTx,
@@ -78,13 +78,15 @@ async function resolveReferences(
     wanted.get(ref.kind)?.add(ref.externalId);
   }
   const found = await resolveExternalIds(tx, wanted);
-  for (const [kind, ids] of given ?? []) {
-    const into = found.get(kind) ?? new Map<string, number>();
-    found.set(kind, into);
-    for (const [externalId, id] of ids) if (!into.has(externalId)) into.set(externalId, id);
-  }
   for (const ref of refs) {
     if (found.get(ref.kind)?.has(ref.externalId)) continue;
+    // Only the ids the rows name are taken from `given`, which may hold a batch's worth of each kind.
+    const id = given?.get(ref.kind)?.get(ref.externalId);
+    if (id !== undefined) {
+      if (!found.has(ref.kind)) found.set(ref.kind, new Map());
+      found.get(ref.kind)?.set(ref.externalId, id);
+      continue;
+    }
     if (alsoKnown && alsoKnown.kind === ref.kind && alsoKnown.ids.has(ref.externalId)) continue;
     errors.add(ref.index, rows[ref.index]?.externalId ?? null, ref.field, `unknown ${REF_NOUN[ref.kind]} "${ref.externalId}"`);
   }
