@@ -9,9 +9,9 @@
 -- resolution 4 + 6 (src/analytics/rollups/definition.ts, SHARED_METRIC). The bins, and
 -- so every percentile, are unchanged.
 -- The hours that the per-statement triggers rebuild (0009's supportgraph_rollup_rebuild)
--- now go through supportgraph_rollup_add as well, one run of consecutive hours at a
--- time, so the histogram rows have one definition. Existing rollups are rebuilt from the
--- rows (minutes at 10 M tickets).
+-- now go through supportgraph_rollup_add as well, all of them in one call (its new
+-- only_hours), so the histogram rows have one definition. Existing rollups are rebuilt
+-- from the rows (minutes at 10 M tickets).
 
 -- As in 0010, with the histogram rows shared where the two durations share a bin.
 DROP FUNCTION supportgraph_rollup_add(INTEGER[], INTEGER[], TIMESTAMPTZ, TIMESTAMPTZ);
