@@ -18,6 +18,7 @@ import type { Context } from './schema/context.ts';
 import { useAnalyticsPaths } from './schema/analytics-paths-plugin.ts';
 import { useReadRouting } from './schema/read-routing-plugin.ts';
 import { createResponseCacheStore, useResponseCache, type ResponseCacheStore } from './schema/response-cache-plugin.ts';
+import { SeriesMemo } from './analytics/series-memo.ts';
 import { exampleTabs } from './schema/examples.ts';
 import { useStaticRoutes } from './static/routes.ts';
 import { renderGraphiQLPage } from './static/graphiql.ts';
@@ -57,7 +58,7 @@ export interface ServerOptions {
   lifecycle?: ServerLifecycle;
   /** false: the KPI engine reads every source from the rows, never from rollups (benchmarks compare both). */
   analyticsRollups?: boolean;
-  /** false: no response cache (default: on, in Redis when config.redisUrl is set, else in memory). */
+  /** false: no response cache and no reuse of closed series buckets (default: on; answers in Redis when config.redisUrl is set, else in memory; buckets in memory). */
   responseCache?: boolean;
   /** A response cache store to use instead of creating one from config.redisUrl. */
   responseCacheStore?: ResponseCacheStore;
@@ -213,6 +214,8 @@ export function createServer(options: ServerOptions): SupportgraphServer {
   const graphiql = options.graphiql ?? config.graphiql;
   const limiter = options.rateLimiter ?? createRateLimiter(config.redisUrl, options.logger);
   const responseCache = options.responseCacheStore ?? createResponseCacheStore(config.redisUrl, options.logger);
+  // Closed series buckets go with the response cache: both answer from earlier work.
+  const seriesMemo = options.responseCache === false ? undefined : new SeriesMemo();
   const migrations = readMigrations().map((migration) => migration.name);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, onReject: [armorRejection], propagateOnRejection: false },
@@ -267,7 +270,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
     context: (): Context => {
       const record = currentRequest();
       if (!record?.auth) throw userError('UNAUTHENTICATED', 'this request carries no authenticated viewer');
-      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map(), analyticsRollups: options.analyticsRollups !== false };
+      return { db, viewer: record.auth.viewer, requestId: record.id, loaders: new Map(), analyticsRollups: options.analyticsRollups !== false, seriesMemo };
     },
     plugins: [
       // Order matters: the lifecycle wraps everything; routes and limits answer before

@@ -8,6 +8,7 @@ import type { TicketFilterSpec, TimeRange, ViewerScope } from './filter.ts';
 import { measureAt, METRICS, type MetricNode } from './registry.ts';
 import { isRollupsPendingError, rollupOpenOverride, rollupSourceOverride } from './rollups/planner.ts';
 import { reportAnalyticsPaths, type AnalyticsPathReport } from './rollups/report.ts';
+import { dataReach, seriesMemoKey, type MemoValues, type SeriesMemo } from './series-memo.ts';
 
 /** Computed metrics, shaped like the GraphQL `Metrics` type (only selected leaves set). */
 export interface MetricValues {
@@ -35,6 +36,12 @@ export interface SeriesRequest extends MetricsRequest {
   granularity: Granularity;
   timeZone: string;
   weekStart?: IsoWeekday;
+  /**
+   * Reuse the closed buckets of earlier answers kept here, recomputing only the buckets a
+   * write since could have changed (src/analytics/series-memo.ts). Not for SLA metrics,
+   * whose past buckets change as time passes (overrun of a still open breach).
+   */
+  memo?: SeriesMemo;
 }
 
 /** One bucket of a series with its metrics. */
@@ -125,7 +132,7 @@ function toNumber(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call']) {
+async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call'], reusedBuckets?: number) {
   let compiled = compileMetricsSql(input);
   let rows: MetricsRow[];
   try {
@@ -139,7 +146,7 @@ async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: Anal
   }
   // SLA targets are decided by time passing as well as by writes (a deadline passes).
   const timeDependent = Object.keys(compiled.paths).some((s) => s.startsWith('sla')) && input.range.to.getTime() > input.now.getTime();
-  reportAnalyticsPaths({ call, paths: compiled.paths, timeDependent });
+  reportAnalyticsPaths({ call, paths: compiled.paths, timeDependent, ...(reusedBuckets !== undefined ? { reusedBuckets } : {}) });
   const values = (row: MetricsRow): MetricValues => {
     const tree = emptyTree();
     compiled.measures.forEach((m, i) => setPath(tree, m.path, toNumber(row[`m${i}`])));
@@ -177,12 +184,58 @@ export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesReq
   const measures = checkedMeasures(req.measures);
   const buckets = bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart });
   if (measures.length === 0) return buckets.map((b) => ({ ...b, metrics: emptyValues(measures) }));
+  if (req.memo && !measures.some((m) => measureAt(m)?.leaf.source.startsWith('sla'))) return computeSeriesReusing(db, req, req.memo, measures, buckets);
   const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] }, 'series');
   const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
   return buckets.map((bucket, i) => {
     const row = byBucket.get(i + 1);
     return { ...bucket, metrics: row ? values(row) : emptyValues(measures) };
   });
+}
+
+/**
+ * computeSeries through the memo: the buckets kept from an earlier answer that no write
+ * since reaches are reused; one statement computes the span from the first bucket that
+ * needs it to the last (a bucket's values do not depend on the range around it: flows
+ * are placed by their own times, states read each bucket's end).
+ */
+async function computeSeriesReusing(
+  db: Pick<Database, 'prisma'>,
+  req: SeriesRequest,
+  memo: SeriesMemo,
+  measures: string[],
+  buckets: Bucket[],
+): Promise<SeriesBucket[]> {
+  const now = req.now ?? new Date();
+  const key = seriesMemoKey([
+    [...measures].sort(), req.filter ?? null, req.scope, req.granularity, req.timeZone, req.weekStart ?? 1, req.exact === true, req.rollups !== false,
+  ]);
+  const reach = await dataReach(db, memo.versionOf(key));
+  const kept = memo.reusable(key, buckets, reach);
+  const todo = kept.flatMap((v, i) => (v === undefined ? [i] : []));
+  const metrics: MetricValues[] = kept.map((v) => v as MetricValues);
+  const computed: { bucket: Bucket; values: MemoValues }[] = [];
+  if (todo.length === 0) {
+    // Nothing to compute: the report still says the answer came from the rows' state at this version.
+    reportAnalyticsPaths({ call: 'series', paths: {}, timeDependent: false, reusedBuckets: buckets.length });
+  } else {
+    const first = todo[0];
+    const span = buckets.slice(first, todo[todo.length - 1] + 1);
+    const { rows, values } = await run(
+      db,
+      { ...base({ ...req, now, range: { from: span[0].start, to: span[span.length - 1].end } }), measures, buckets: span, totals: false, dimensions: [] },
+      'series',
+      buckets.length - span.length,
+    );
+    const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
+    span.forEach((bucket, i) => {
+      const row = byBucket.get(i + 1);
+      metrics[first + i] = row ? values(row) : emptyValues(measures);
+      computed.push({ bucket, values: metrics[first + i] });
+    });
+  }
+  memo.store(key, reach, computed, now);
+  return buckets.map((bucket, i) => ({ ...bucket, metrics: metrics[i] }));
 }
 
 function keyOf(row: MetricsRow, dims: readonly Dimension[]): GroupKeyValues {

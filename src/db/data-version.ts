@@ -10,6 +10,7 @@ export const DATA_VERSION_UNTRACKED_TABLES: ReadonlySet<string> = new Set([
   '_prisma_migrations',
   'DataVersion',
   'DataVersionMark',
+  'DataChange',
   'ApiToken',
   'Report',
   'ReportRun',

@@ -355,6 +355,7 @@ builder.queryFields((t) => ({
         measures: selectedMeasures(info, ['metrics']),
         exact: args.exact === true,
         rollups: ctx.analyticsRollups !== false,
+        memo: ctx.seriesMemo,
       });
     },
   }),

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import type { SeriesMemo } from '../analytics/series-memo.ts';
 
 /** The roles a request can act as (see the Access section of api.md). */
 export type RoleName = 'ADMIN' | 'ANALYST' | 'TEAM_LEAD' | 'INGEST';
@@ -21,6 +22,8 @@ export interface Context {
   loaders: Map<string, unknown>;
   /** false: analytics read the rows, never rollups (set by the server's analyticsRollups option). */
   analyticsRollups?: boolean;
+  /** The server's closed series buckets, reused while no write reaches them (absent: every series computed whole). */
+  seriesMemo?: SeriesMemo;
 }
 
 /** The viewer of development mode and in-process tests: an unrestricted admin. */

@@ -369,9 +369,9 @@ describe('rollups against the raw path', () => {
       metrics { ticketsCreated firstResponseTime { median } csat { score } } } }`;
     const approx = await client.query(q, { exact: false });
     expect(approx.errors).toBeUndefined();
-    expect(approx.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'rollup', feedback: 'rollup' }, timeDependent: false }]);
+    expect(approx.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'rollup', feedback: 'rollup' }, timeDependent: false, reusedBuckets: 0 }]);
     const exact = await client.query(q, { exact: true });
-    expect(exact.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'raw', feedback: 'rollup' }, timeDependent: false }]);
+    expect(exact.extensions?.analyticsPaths).toEqual([{ call: 'series', paths: { created: 'rollup', firstResponse: 'raw', feedback: 'rollup' }, timeDependent: false, reusedBuckets: 0 }]);
   });
 });
 

@@ -8,6 +8,8 @@ export interface AnalyticsPathReport {
   paths: Partial<Record<EventSource, SourcePath>>;
   /** The answer can change without a write: it reads SLA targets of a range reaching past "now". */
   timeDependent: boolean;
+  /** Series only: buckets taken from an earlier answer that no write since could have changed (src/analytics/series-memo.ts). */
+  reusedBuckets?: number;
 }
 
 const store = new AsyncLocalStorage<AnalyticsPathReport[]>();
