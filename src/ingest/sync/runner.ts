@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client.ts';
+import { analyzeAfterBulkWrite } from '../../analytics/rollups/maintain.ts';
 import type { IngestTx } from '../hooks.ts';
 import { addTicketHistoryIn, type HistoryEventInput } from '../history.ts';
 import { writePage, type ImportSummary } from '../importers/pipeline.ts';
@@ -126,6 +127,9 @@ export async function runSync(db: Database, connection: ConnectionRow, connector
     await markFinished(db, connection.id, error instanceof Error ? error.message : String(error));
     throw error;
   }
+  // A first sync of a large account fills an empty table: plans made on the old
+  // statistics (a seq scan of "a few" rows) would stay until autovacuum came round.
+  await analyzeAfterBulkWrite(db, total.created + total.updated);
   await markFinished(db, connection.id, null);
   total.seconds = (performance.now() - started) / 1000;
   return total;
