@@ -4,7 +4,9 @@ import { collectAnalyticsPaths, type AnalyticsPathReport } from '../analytics/ro
 /**
  * Says in the response which path the KPI engine took: `extensions.analyticsPaths` lists,
  * per metrics statement the operation ran, each event source and whether a rollup or the
- * rows answered it (`{ call: "series", paths: { created: "rollup", feedback: "raw" } }`).
+ * rows answered it (`{ call: "series", paths: { created: "rollup", feedback: "raw" } }`);
+ * a time series also says how many of its buckets came from an earlier answer
+ * (`reusedBuckets`, src/analytics/series-memo.ts).
  */
 export function useAnalyticsPaths(): Plugin {
   return {
