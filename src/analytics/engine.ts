@@ -38,8 +38,8 @@ export interface SeriesRequest extends MetricsRequest {
   weekStart?: IsoWeekday;
   /**
    * Reuse the closed buckets of earlier answers kept here, recomputing only the buckets a
-   * write since could have changed (src/analytics/series-memo.ts). Not for SLA metrics,
-   * whose past buckets change as time passes (overrun of a still open breach).
+   * write since could have changed (src/analytics/series-memo.ts). Not for a selection
+   * with an SLA overrun, which grows in past buckets as time passes (a breach still open).
    */
   memo?: SeriesMemo;
 }
@@ -184,7 +184,7 @@ export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesReq
   const measures = checkedMeasures(req.measures);
   const buckets = bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart });
   if (measures.length === 0) return buckets.map((b) => ({ ...b, metrics: emptyValues(measures) }));
-  if (req.memo && !measures.some((m) => measureAt(m)?.leaf.source.startsWith('sla'))) return computeSeriesReusing(db, req, req.memo, measures, buckets);
+  if (req.memo && !measures.some(readsTheClock)) return computeSeriesReusing(db, req, req.memo, measures, buckets);
   const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] }, 'series');
   const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
   return buckets.map((bucket, i) => {
@@ -192,6 +192,14 @@ export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesReq
     return { ...bucket, metrics: row ? values(row) : emptyValues(measures) };
   });
 }
+
+/**
+ * A measure whose value in a bucket that has ended still changes as time passes: the
+ * overrun of an SLA breach that is still unfulfilled grows until it is fulfilled. (Other
+ * SLA outcomes are decided by their bucket's end: a target is placed where it was met or
+ * where its deadline passed.)
+ */
+const readsTheClock = (path: string): boolean => path.split('.').includes('overrun');
 
 /**
  * computeSeries through the memo: the buckets kept from an earlier answer that no write

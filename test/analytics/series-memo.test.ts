@@ -4,7 +4,7 @@ import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analy
 import { SeriesMemo } from '../../src/analytics/series-memo.ts';
 import { upsertAgents, upsertFeedback, upsertTeams, upsertTickets } from '../../src/ingest/upsert.ts';
 import type { TicketInput } from '../../src/ingest/types.ts';
-import { upsertBusinessCalendar } from '../../src/sla/admin.ts';
+import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
@@ -225,11 +225,21 @@ describe('a series reusing its closed buckets', () => {
     await expectWhole(series);
   });
 
-  it('does not reuse SLA outcomes, which change as deadlines pass', async () => {
-    const sla = { measures: ['ticketsCreated', 'sla.firstResponse.breached'] };
-    await viaMemo(memo, sla);
-    const { reports } = await viaMemo(memo, sla);
-    expect(reports[0].reusedBuckets).toBeUndefined();
+  it('reuses SLA outcomes of ended buckets, but not overruns, which grow while a breach stays open', async () => {
+    // First response within 8 calendar hours for NORMAL tickets; none of them got one.
+    await upsertSlaPolicy(db, { externalId: 'fr', name: 'First reply', priorities: ['NORMAL'], firstResponseMinutes: 480 });
+    const sla = { measures: ['ticketsCreated', 'sla.firstResponse.breached', 'sla.firstResponse.attainment'] };
+    const first = await viaMemo(memo, sla);
+    // The policy recomputed every ticket: nothing is kept.
+    expect(first.reports[0].reusedBuckets).toBe(0);
+    // Breached 8 h after creation: s and a on the 2nd, b on the 3rd, c and d on 5th and 6th, e on the 7th, g and h on the 10th.
+    expect(column(first.series, 'sla.firstResponse.breached')).toEqual([2, 1, 0, 1, 1, 1, 0, 0]);
+    const { series, reports } = await viaMemo(memo, sla);
+    expect(reports[0].reusedBuckets).toBe(8);
+    await expectWhole(series, sla);
+    const overrun = { measures: ['ticketsCreated', 'sla.firstResponse.overrun.avg'] };
+    await viaMemo(memo, overrun);
+    expect((await viaMemo(memo, overrun)).reports[0].reusedBuckets).toBeUndefined();
   });
 });
 
