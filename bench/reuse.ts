@@ -16,7 +16,7 @@ import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
 // the rows. BENCH_ITERATIONS rounds per case (default 12), p50 printed. The tickets it
 // writes are removed at the end.
 
-const MEASURES = ['ticketsCreated', 'ticketsSolved', 'backlog', 'firstResponseTime.median', 'firstResponseTime.p90', 'resolutionTime.median', 'csat.score'];
+const MEASURES = ['ticketsCreated', 'ticketsSolved', 'backlog', 'firstResponseTime.median', 'firstResponseTime.p90', 'resolutionTime.median', 'csat.score', 'sla.firstResponse.attainment'];
 
 /** One case's p50s. */
 export interface ReuseResult {
