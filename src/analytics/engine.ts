@@ -135,6 +135,7 @@ function toNumber(value: unknown): number | null {
 async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: AnalyticsPathReport['call'], reusedBuckets?: number) {
   let compiled = compileMetricsSql(input);
   let rows: MetricsRow[];
+  let fellBack = false;
   try {
     rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.rollupsOnly ? Prisma.sql`${Prisma.raw(PREPARE_MARK)}\n${compiled.sql}` : compiled.sql);
   } catch (error) {
@@ -143,6 +144,7 @@ async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: Anal
     if (!isRollupsPendingError(error)) throw error;
     compiled = compileMetricsSql({ ...input, sourceOverride: undefined, openOverride: undefined });
     rows = await db.prisma.$queryRaw<MetricsRow[]>(compiled.sql);
+    fellBack = true;
   }
   // SLA targets are decided by time passing as well as by writes (a deadline passes).
   const timeDependent = Object.keys(compiled.paths).some((s) => s.startsWith('sla')) && input.range.to.getTime() > input.now.getTime();
@@ -152,7 +154,7 @@ async function run(db: Pick<Database, 'prisma'>, input: CompileInput, call: Anal
     compiled.measures.forEach((m, i) => setPath(tree, m.path, toNumber(row[`m${i}`])));
     return tree;
   };
-  return { compiled, rows, values };
+  return { compiled, rows, values, fellBack };
 }
 
 const base = (req: MetricsRequest) => ({
@@ -218,31 +220,36 @@ async function computeSeriesReusing(
   const key = seriesMemoKey([
     [...measures].sort(), req.filter ?? null, req.scope, req.granularity, req.timeZone, req.weekStart ?? 1, req.exact === true, req.rollups !== false,
   ]);
-  const reach = await dataReach(db, memo.versionOf(key));
-  const kept = memo.reusable(key, buckets, reach);
+  const from = memo.versionOf(key);
+  const reach = await dataReach(db, from);
+  const kept = memo.reusable(key, buckets, reach, now);
   const todo = kept.flatMap((v, i) => (v === undefined ? [i] : []));
   const metrics: MetricValues[] = kept.map((v) => v as MetricValues);
-  const computed: { bucket: Bucket; values: MemoValues }[] = [];
+  // What the memo keeps afterwards; nothing new when the statement fell back to the rows
+  // (see below).
+  let keep = true;
   if (todo.length === 0) {
     // Nothing to compute: the report still says the answer came from the rows' state at this version.
     reportAnalyticsPaths({ call: 'series', paths: {}, timeDependent: false, reusedBuckets: buckets.length });
   } else {
     const first = todo[0];
     const span = buckets.slice(first, todo[todo.length - 1] + 1);
-    const { rows, values } = await run(
+    const { rows, values, fellBack } = await run(
       db,
       { ...base({ ...req, now, range: { from: span[0].start, to: span[span.length - 1].end } }), measures, buckets: span, totals: false, dimensions: [] },
       'series',
       buckets.length - span.length,
     );
+    // Rollups pending after an import: these percentiles are exact, the ones the rollups
+    // give once caught up are not; kept, they would differ from the series computed whole.
+    keep = !fellBack || req.exact === true || req.rollups === false;
     const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
     span.forEach((bucket, i) => {
       const row = byBucket.get(i + 1);
       metrics[first + i] = row ? values(row) : emptyValues(measures);
-      computed.push({ bucket, values: metrics[first + i] });
     });
   }
-  memo.store(key, reach, computed, now);
+  if (keep) memo.store(key, reach, from, buckets.map((bucket, i) => ({ bucket, values: metrics[i] as MemoValues })), now);
   return buckets.map((bucket, i) => ({ ...bucket, metrics: metrics[i] }));
 }
 

@@ -79,25 +79,43 @@ export class SeriesMemo {
     return entry ? { epoch: entry.epoch, version: entry.version } : undefined;
   }
 
-  /** The kept values of the given buckets that the writes in `reach` left alone (undefined where none). */
-  reusable(key: string, buckets: readonly Bucket[], reach: DataReach): (MemoValues | undefined)[] {
+  /**
+   * The kept values of the given buckets that the writes in `reach` left alone and that
+   * had ended by `now` (undefined where none). `reach` must have been read from
+   * `versionOf(key)`'s version; the values are copies.
+   */
+  reusable(key: string, buckets: readonly Bucket[], reach: DataReach, now: Date): (MemoValues | undefined)[] {
     const entry = this.entries.get(key);
     if (!entry || reach.all) return buckets.map(() => undefined);
-    const cutoff = reach.since?.getTime() ?? Number.POSITIVE_INFINITY;
-    return buckets.map((b) => (b.end.getTime() <= cutoff ? entry.buckets.get(bucketKey(b))?.values : undefined));
+    const cutoff = Math.min(reach.since?.getTime() ?? Number.POSITIVE_INFINITY, now.getTime());
+    return buckets.map((b) => {
+      const kept = b.end.getTime() <= cutoff ? entry.buckets.get(bucketKey(b)) : undefined;
+      return kept ? structuredClone(kept.values) : undefined;
+    });
   }
 
   /**
-   * Keeps the series' closed buckets as of `reach.version`: the earlier ones the writes
-   * left alone, plus the given freshly computed ones that had ended by `now`.
+   * Keeps the series' ended buckets as of `reach.version`: the given ones (reused or
+   * freshly computed) that had ended by `now`, and the entry's other buckets the writes
+   * left alone — only while the entry is still the one `reach` was measured from
+   * (`from`): a request that started earlier and finished later must not pass its older
+   * buckets off as current. An entry already newer than `reach` is left as it is.
    */
-  store(key: string, reach: DataReach, computed: readonly { bucket: Bucket; values: MemoValues }[], now: Date): void {
+  store(
+    key: string,
+    reach: DataReach,
+    from: { epoch: string; version: bigint } | undefined,
+    given: readonly { bucket: Bucket; values: MemoValues }[],
+    now: Date,
+  ): void {
     const old = this.entries.get(key);
+    if (old && old.epoch === reach.epoch && old.version > reach.version) return;
     const cutoff = reach.since?.getTime() ?? Number.POSITIVE_INFINITY;
     const buckets = new Map<string, { end: number; values: MemoValues }>();
-    if (old && !reach.all) for (const [k, v] of old.buckets) if (v.end <= cutoff) buckets.set(k, v);
-    for (const { bucket, values } of computed) {
-      if (bucket.end.getTime() <= now.getTime()) buckets.set(bucketKey(bucket), { end: bucket.end.getTime(), values });
+    const same = old !== undefined && from !== undefined && old.epoch === from.epoch && old.version === from.version;
+    if (old && same && !reach.all) for (const [k, v] of old.buckets) if (v.end <= cutoff) buckets.set(k, v);
+    for (const { bucket, values } of given) {
+      if (bucket.end.getTime() <= now.getTime()) buckets.set(bucketKey(bucket), { end: bucket.end.getTime(), values: structuredClone(values) });
     }
     // Past the bound, the buckets that ended longest ago go first.
     if (buckets.size > BUCKETS_KEPT) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSeries, type SeriesBucket, type SeriesRequest } from '../../src/analytics/engine.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../../src/analytics/rollups/report.ts';
 import { SeriesMemo } from '../../src/analytics/series-memo.ts';
+import { DATA_VERSION_UNTRACKED_TABLES } from '../../src/db/data-version.ts';
 import { upsertAgents, upsertFeedback, upsertTeams, upsertTickets } from '../../src/ingest/upsert.ts';
 import type { TicketInput } from '../../src/ingest/types.ts';
 import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
@@ -77,12 +78,31 @@ async function expectWhole(series: SeriesBucket[], overrides: Partial<SeriesRequ
 /** The newest DataChange row. */
 async function lastChange() {
   const [row] = await db.driver.query<{ version: string; since: Date | null; everything: boolean }>(
-    `SELECT "version"::text AS version, "since", "everything" FROM "DataChange" ORDER BY "version" DESC LIMIT 1`,
+    `SELECT c."version"::text AS version, c."since", c."everything" FROM "DataChange" c ORDER BY c."version" DESC LIMIT 1`,
   );
   return { ...row, since: row.since === null ? null : new Date(row.since).toISOString() };
 }
 
 describe('the data change log', () => {
+  it('puts the reach triggers on every tracked table by what its rows are', async () => {
+    const tables = await db.driver.query<{ name: string; triggers: string[] }>(
+      `SELECT c.relname AS name,
+              ARRAY(SELECT substr(t.tgname::text, length(c.relname) + 14) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname::text LIKE '%\\_data\\_change\\_%' ORDER BY 1) AS triggers
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1`,
+    );
+    const entities = ['Team', 'Agent', 'Customer', 'Category', 'Target', 'Scorecard'];
+    for (const { name, triggers } of tables) {
+      const expected = DATA_VERSION_UNTRACKED_TABLES.has(name) || name.startsWith('Rollup')
+        ? []
+        : entities.includes(name)
+          ? ['delete', 'truncate', 'update']
+          : ['delete', 'insert', 'truncate', 'update'];
+      expect({ name, triggers }).toEqual({ name, triggers: expected });
+    }
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['Ticket', 'Feedback', 'TicketEvent', 'SlaPolicy', 'BusinessCalendar']));
+  });
+
   it('logs each committed write once, with the version it bumped', async () => {
     const [state] = await db.driver.query<{ version: string }>(`SELECT "version"::text AS version FROM "DataVersion"`);
     const change = await lastChange();
@@ -103,6 +123,9 @@ describe('the data change log', () => {
     expect(await lastChange()).toMatchObject({ everything: true });
     // A calendar can change what business hours mean: everything, even when it is new.
     await upsertBusinessCalendar(db, { externalId: 'cal', name: 'Cal', timeZone: 'UTC', hours: [{ weekday: 1, start: '09:00', end: '17:00' }] });
+    expect(await lastChange()).toMatchObject({ everything: true });
+    // TRUNCATE has no rows to look at: everything.
+    await db.driver.query(`TRUNCATE "Target" CASCADE`);
     expect(await lastChange()).toMatchObject({ everything: true });
     // Rolled back: no version, no log row.
     const before = await lastChange();

@@ -41,100 +41,71 @@ BEGIN
    WHERE "xid" = txid_current() AND ((whole AND NOT "everything") OR "since" IS NULL OR at < "since");
 END $$;
 
-CREATE FUNCTION supportgraph_data_change_ticket_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The earliest SURVEY_SENT event of the given tickets (a response changes responseRate
+-- where its ticket's survey was sent).
+CREATE FUNCTION supportgraph_data_change_surveys(ticket_ids INTEGER[]) RETURNS TIMESTAMPTZ LANGUAGE sql STABLE AS $$
+  SELECT min(e."occurredAt") FROM "TicketEvent" e WHERE e."type" = 'SURVEY_SENT' AND e."ticketId" = ANY(ticket_ids)
+$$;
+
+-- One function per kind of table, by operation (a branch only reads the transition
+-- tables its trigger has).
+CREATE FUNCTION supportgraph_data_change_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- A new ticket has no responses or events yet (they reference it).
-  PERFORM supportgraph_data_change_note((SELECT min(n."createdAt") FROM data_change_new n), false);
+  IF TG_OP = 'INSERT' THEN
+    -- A new ticket has no responses or events yet (they reference it).
+    PERFORM supportgraph_data_change_note((SELECT min(n."createdAt") FROM data_change_new n), false);
+  ELSIF TG_OP = 'DELETE' THEN
+    -- Its events go by cascade and its responses lose the ticket: their own triggers note them.
+    PERFORM supportgraph_data_change_note((SELECT min(o."createdAt") FROM data_change_old o), false);
+  ELSE
+    PERFORM supportgraph_data_change_note(LEAST(
+      (SELECT min(o."createdAt") FROM data_change_old o),
+      (SELECT min(n."createdAt") FROM data_change_new n),
+      (SELECT min(f."createdAt") FROM "Feedback" f WHERE f."ticketId" IN (SELECT o."id" FROM data_change_old o)),
+      (SELECT min(e."occurredAt") FROM "TicketEvent" e WHERE e."ticketId" IN (SELECT o."id" FROM data_change_old o))
+    ), false);
+  END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION supportgraph_data_change_ticket_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION supportgraph_data_change_feedback() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM supportgraph_data_change_note(LEAST(
-    (SELECT min(o."createdAt") FROM data_change_old o),
-    (SELECT min(n."createdAt") FROM data_change_new n),
-    (SELECT min(f."createdAt") FROM "Feedback" f WHERE f."ticketId" IN (SELECT o."id" FROM data_change_old o)),
-    (SELECT min(e."occurredAt") FROM "TicketEvent" e WHERE e."ticketId" IN (SELECT o."id" FROM data_change_old o))
-  ), false);
+  IF TG_OP = 'INSERT' THEN
+    PERFORM supportgraph_data_change_note(LEAST((SELECT min(n."createdAt") FROM data_change_new n),
+      supportgraph_data_change_surveys(ARRAY(SELECT n."ticketId" FROM data_change_new n))), false);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM supportgraph_data_change_note(LEAST((SELECT min(o."createdAt") FROM data_change_old o),
+      supportgraph_data_change_surveys(ARRAY(SELECT o."ticketId" FROM data_change_old o))), false);
+  ELSE
+    PERFORM supportgraph_data_change_note(LEAST((SELECT min(o."createdAt") FROM data_change_old o), (SELECT min(n."createdAt") FROM data_change_new n),
+      supportgraph_data_change_surveys(ARRAY(SELECT o."ticketId" FROM data_change_old o UNION SELECT n."ticketId" FROM data_change_new n))), false);
+  END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION supportgraph_data_change_ticket_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION supportgraph_data_change_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- Its events go by cascade and its responses lose the ticket: their own triggers note them.
-  PERFORM supportgraph_data_change_note((SELECT min(o."createdAt") FROM data_change_old o), false);
+  IF TG_OP = 'INSERT' THEN
+    PERFORM supportgraph_data_change_note((SELECT min(n."occurredAt") FROM data_change_new n), false);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM supportgraph_data_change_note((SELECT min(o."occurredAt") FROM data_change_old o), false);
+  ELSE
+    PERFORM supportgraph_data_change_note(LEAST((SELECT min(o."occurredAt") FROM data_change_old o), (SELECT min(n."occurredAt") FROM data_change_new n)), false);
+  END IF;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION supportgraph_data_change_feedback_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note(LEAST(
-    (SELECT min(n."createdAt") FROM data_change_new n),
-    (SELECT min(e."occurredAt") FROM "TicketEvent" e
-      WHERE e."type" = 'SURVEY_SENT' AND e."ticketId" IN (SELECT n."ticketId" FROM data_change_new n))
-  ), false);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_feedback_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note(LEAST(
-    (SELECT min(o."createdAt") FROM data_change_old o),
-    (SELECT min(n."createdAt") FROM data_change_new n),
-    (SELECT min(e."occurredAt") FROM "TicketEvent" e
-      WHERE e."type" = 'SURVEY_SENT'
-        AND e."ticketId" IN (SELECT o."ticketId" FROM data_change_old o UNION SELECT n."ticketId" FROM data_change_new n))
-  ), false);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_feedback_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note(LEAST(
-    (SELECT min(o."createdAt") FROM data_change_old o),
-    (SELECT min(e."occurredAt") FROM "TicketEvent" e
-      WHERE e."type" = 'SURVEY_SENT' AND e."ticketId" IN (SELECT o."ticketId" FROM data_change_old o))
-  ), false);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_event_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note((SELECT min(n."occurredAt") FROM data_change_new n), false);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_event_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note(LEAST(
-    (SELECT min(o."occurredAt") FROM data_change_old o),
-    (SELECT min(n."occurredAt") FROM data_change_new n)
-  ), false);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_event_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM supportgraph_data_change_note((SELECT min(o."occurredAt") FROM data_change_old o), false);
-  RETURN NULL;
-END $$;
-
--- Any other write that changed a row reaches everything.
-CREATE FUNCTION supportgraph_data_change_whole_new() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT FROM data_change_new) THEN PERFORM supportgraph_data_change_note(NULL, true); END IF;
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION supportgraph_data_change_whole_old() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT FROM data_change_old) THEN PERFORM supportgraph_data_change_note(NULL, true); END IF;
-  RETURN NULL;
-END $$;
-
+-- Any other write that changed a row reaches everything (TRUNCATE has no transition table).
 CREATE FUNCTION supportgraph_data_change_whole() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM supportgraph_data_change_note(NULL, true);
+  -- Separate branches: an expression naming a transition table its trigger lacks fails.
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM supportgraph_data_change_note(NULL, true);
+  ELSIF TG_OP = 'DELETE' THEN
+    IF EXISTS (SELECT FROM data_change_old) THEN PERFORM supportgraph_data_change_note(NULL, true); END IF;
+  ELSIF EXISTS (SELECT FROM data_change_new) THEN
+    PERFORM supportgraph_data_change_note(NULL, true);
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -158,39 +129,33 @@ DECLARE
     ELSE 'other'
   END;
   op TEXT;
+  fn TEXT;
 BEGIN
   FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
     EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_data_change_' || op, target);
   END LOOP;
   IF kind = 'none' THEN RETURN; END IF;
   IF kind IN ('ticket', 'feedback', 'event') THEN
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_%s_inserted()', name || '_data_change_insert', target, kind);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS data_change_old NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_%s_updated()', name || '_data_change_update', target, kind);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS data_change_old FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_%s_deleted()', name || '_data_change_delete', target, kind);
-  ELSE
-    IF kind = 'other' THEN
-      EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole_new()', name || '_data_change_insert', target);
-    END IF;
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole_new()', name || '_data_change_update', target);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS data_change_old FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole_old()', name || '_data_change_delete', target);
+    fn := 'supportgraph_data_change_' || kind;
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION %I()', name || '_data_change_insert', target, fn);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS data_change_old NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION %I()', name || '_data_change_update', target, fn);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS data_change_old FOR EACH STATEMENT EXECUTE FUNCTION %I()', name || '_data_change_delete', target, fn);
+    -- TRUNCATE has no transition table: it always reaches everything (a truncated ticket table included).
+  ELSIF kind = 'other' THEN
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole()', name || '_data_change_insert', target);
   END IF;
-  -- TRUNCATE has no transition table: it always reaches everything (a truncated ticket table included).
+  IF kind IN ('entity', 'other') THEN
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING NEW TABLE AS data_change_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole()', name || '_data_change_update', target);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS data_change_old FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole()', name || '_data_change_delete', target);
+  END IF;
   EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_change_whole()', name || '_data_change_truncate', target);
 END $$;
 
--- A table tracked from now on gets both kinds of trigger.
-CREATE OR REPLACE FUNCTION supportgraph_track_data_version(target REGCLASS) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  name TEXT := (SELECT relname FROM pg_class WHERE oid = target);
+-- A table tracked from now on gets both kinds of trigger: 0012's function, renamed, and the reach triggers.
+ALTER FUNCTION supportgraph_track_data_version(REGCLASS) RENAME TO supportgraph_track_data_version_only;
+CREATE FUNCTION supportgraph_track_data_version(target REGCLASS) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_data_version_insert', target);
-  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_data_version_update', target);
-  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_data_version_delete', target);
-  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name || '_data_version_truncate', target);
-  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS data_version_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_version_inserted()', name || '_data_version_insert', target);
-  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING NEW TABLE AS data_version_new FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_version_inserted()', name || '_data_version_update', target);
-  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS data_version_old FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_version_deleted()', name || '_data_version_delete', target);
-  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION supportgraph_data_version_truncated()', name || '_data_version_truncate', target);
+  PERFORM supportgraph_track_data_version_only(target);
   PERFORM supportgraph_track_data_change(target);
 END $$;
 
