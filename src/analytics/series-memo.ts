@@ -65,12 +65,16 @@ export async function dataReach(db: Pick<Database, 'prisma'>, after: { epoch: st
   return { epoch: row.epoch, version, all: !complete || row.everything, since: row.since === null ? null : new Date(row.since) };
 }
 
-/** Closed series buckets by series key, at most `max` series (least recently used go first). */
+/**
+ * Closed series buckets by series key, at most `max` series and `maxBuckets` buckets in
+ * all (a bucket's values are a few hundred bytes: the default bounds the memo to tens of
+ * MB); the least recently used series go first.
+ */
 export class SeriesMemo {
   private readonly entries: LRUCache<string, MemoEntry>;
 
-  constructor(max = 500) {
-    this.entries = new LRUCache({ max });
+  constructor(max = 500, maxBuckets = 100_000) {
+    this.entries = new LRUCache({ max, maxSize: maxBuckets, sizeCalculation: (entry) => Math.max(1, entry.buckets.size) });
   }
 
   /** The version the series' kept buckets belong to, if any are kept. */

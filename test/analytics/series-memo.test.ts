@@ -236,6 +236,17 @@ describe('a series reusing its closed buckets', () => {
     await expectWhole(chats, chat);
   });
 
+  it('keeps at most the buckets it is sized for, dropping the series used longest ago', async () => {
+    const small = new SeriesMemo(500, 10);
+    const chat = { filter: { channels: ['CHAT' as const] } };
+    await viaMemo(small);
+    expect((await viaMemo(small)).reports[0].reusedBuckets).toBe(8);
+    // A second series of 8 buckets does not fit beside the first: the first goes.
+    await viaMemo(small, chat);
+    expect((await viaMemo(small, chat)).reports[0].reusedBuckets).toBe(8);
+    expect((await viaMemo(small)).reports[0].reusedBuckets).toBe(0);
+  });
+
   it('recomputes everything when the log no longer reaches back to the kept answer', async () => {
     await viaMemo(memo);
     await upsertTickets(db, [{ externalId: 'g', channel: 'WEB', status: 'OPEN', createdAt: at('09T23:00:00') }]);
