@@ -103,6 +103,23 @@ describe('the data change log', () => {
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['Ticket', 'Feedback', 'TicketEvent', 'SlaPolicy', 'BusinessCalendar']));
   });
 
+  it('gives a table tracked by a later migration both kinds of trigger, reaching everything', async () => {
+    await db.driver.query(`CREATE TABLE "LaterTable" ("id" INTEGER PRIMARY KEY)`);
+    try {
+      await db.driver.query(`SELECT supportgraph_track_data_version('"LaterTable"')`);
+      const [row] = await db.driver.query<{ triggers: string[] }>(
+        `SELECT ARRAY(SELECT tgname::text FROM pg_trigger WHERE tgrelid = '"LaterTable"'::regclass ORDER BY 1) AS triggers`,
+      );
+      expect(row.triggers).toEqual(
+        ['data_change_delete', 'data_change_insert', 'data_change_truncate', 'data_change_update', 'data_version_delete', 'data_version_insert', 'data_version_truncate', 'data_version_update'].map((t) => `LaterTable_${t}`),
+      );
+      await db.driver.query(`INSERT INTO "LaterTable" VALUES (1)`);
+      expect(await lastChange()).toMatchObject({ everything: true });
+    } finally {
+      await db.driver.query(`DROP TABLE "LaterTable"`);
+    }
+  });
+
   it('logs each committed write once, with the version it bumped', async () => {
     const [state] = await db.driver.query<{ version: string }>(`SELECT "version"::text AS version FROM "DataVersion"`);
     const change = await lastChange();
