@@ -187,12 +187,19 @@ export async function computeSeries(db: Pick<Database, 'prisma'>, req: SeriesReq
   const buckets = bucketGrid(req.range, { granularity: req.granularity, timeZone: req.timeZone, weekStart: req.weekStart });
   if (measures.length === 0) return buckets.map((b) => ({ ...b, metrics: emptyValues(measures) }));
   if (req.memo && !measures.some(readsTheClock)) return computeSeriesReusing(db, req, req.memo, measures, buckets);
-  const { rows, values } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] }, 'series');
+  const { metrics } = await seriesValues(db, req, measures, buckets);
+  return buckets.map((bucket, i) => ({ ...bucket, metrics: metrics[i] }));
+}
+
+/** The metrics of each of `buckets` (every one present, empty ones zero-filled): one statement over their span. */
+async function seriesValues(db: Pick<Database, 'prisma'>, req: MetricsRequest, measures: string[], buckets: Bucket[], reusedBuckets?: number) {
+  const { rows, values, fellBack } = await run(db, { ...base(req), measures, buckets, totals: false, dimensions: [] }, 'series', reusedBuckets);
   const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
-  return buckets.map((bucket, i) => {
+  const metrics = buckets.map((_, i) => {
     const row = byBucket.get(i + 1);
-    return { ...bucket, metrics: row ? values(row) : emptyValues(measures) };
+    return row ? values(row) : emptyValues(measures);
   });
+  return { metrics, fellBack };
 }
 
 /**
@@ -220,36 +227,25 @@ async function computeSeriesReusing(
   const key = seriesMemoKey([
     [...measures].sort(), req.filter ?? null, req.scope, req.granularity, req.timeZone, req.weekStart ?? 1, req.exact === true, req.rollups !== false,
   ]);
-  const from = memo.versionOf(key);
-  const reach = await dataReach(db, from);
+  const reach = await dataReach(db, memo.versionOf(key));
   const kept = memo.reusable(key, buckets, reach, now);
   const todo = kept.flatMap((v, i) => (v === undefined ? [i] : []));
   const metrics: MetricValues[] = kept.map((v) => v as MetricValues);
-  // What the memo keeps afterwards; nothing new when the statement fell back to the rows
-  // (see below).
   let keep = true;
   if (todo.length === 0) {
-    // Nothing to compute: the report still says the answer came from the rows' state at this version.
+    // No statement ran: the report has no paths, and every bucket was reused.
     reportAnalyticsPaths({ call: 'series', paths: {}, timeDependent: false, reusedBuckets: buckets.length });
   } else {
     const first = todo[0];
     const span = buckets.slice(first, todo[todo.length - 1] + 1);
-    const { rows, values, fellBack } = await run(
-      db,
-      { ...base({ ...req, now, range: { from: span[0].start, to: span[span.length - 1].end } }), measures, buckets: span, totals: false, dimensions: [] },
-      'series',
-      buckets.length - span.length,
-    );
+    const computed = await seriesValues(db, { ...req, now, range: { from: span[0].start, to: span[span.length - 1].end } }, measures, span, buckets.length - span.length);
+    metrics.splice(first, span.length, ...computed.metrics);
     // Rollups pending after an import: these percentiles are exact, the ones the rollups
-    // give once caught up are not; kept, they would differ from the series computed whole.
-    keep = !fellBack || req.exact === true || req.rollups === false;
-    const byBucket = new Map(rows.map((row) => [Number(row.b), row]));
-    span.forEach((bucket, i) => {
-      const row = byBucket.get(i + 1);
-      metrics[first + i] = row ? values(row) : emptyValues(measures);
-    });
+    // give once caught up are not; kept, they would differ from the series computed
+    // whole. (With `exact` the rows answer percentiles either way.)
+    keep = !computed.fellBack || req.exact === true;
   }
-  if (keep) memo.store(key, reach, from, buckets.map((bucket, i) => ({ bucket, values: metrics[i] as MemoValues })), now);
+  if (keep) memo.store(key, reach, buckets.map((bucket, i) => ({ bucket, values: metrics[i] as MemoValues })), now);
   return buckets.map((bucket, i) => ({ ...bucket, metrics: metrics[i] }));
 }
 

@@ -14,9 +14,7 @@ import type { Bucket } from './buckets.ts';
 export type MemoValues = Record<string, unknown>;
 
 /** One series' closed buckets as of a data version. */
-interface MemoEntry {
-  epoch: string;
-  version: bigint;
+interface MemoEntry extends VersionStamp {
   /** By bucketKey: the bucket's end (ms) and its values. */
   buckets: Map<string, { end: number; values: MemoValues }>;
 }
@@ -24,10 +22,16 @@ interface MemoEntry {
 /** Buckets one series keeps at most (the longest series the API allows is 2000 buckets). */
 const BUCKETS_KEPT = 4000;
 
-/** What the writes since an earlier data version reach. */
-export interface DataReach {
+/** A data version: the database's epoch and its counter. */
+export interface VersionStamp {
   epoch: string;
   version: bigint;
+}
+
+/** What the writes since an earlier data version reach. */
+export interface DataReach extends VersionStamp {
+  /** The version the writes were counted from (the kept answer's), if any. */
+  after: VersionStamp | undefined;
   /** No bucket may be reused: the log is incomplete, the database is another, or a write reached everything. */
   all: boolean;
   /** The earliest instant any write since reaches (buckets ending at or before it are unchanged); null: none. */
@@ -49,7 +53,7 @@ export function seriesMemoKey(parts: unknown): string {
  * statement (a reader that sees a version sees every log row up to it: both are written
  * by the same commit trigger).
  */
-export async function dataReach(db: Pick<Database, 'prisma'>, after: { epoch: string; version: bigint } | undefined): Promise<DataReach> {
+export async function dataReach(db: Pick<Database, 'prisma'>, after: VersionStamp | undefined): Promise<DataReach> {
   // Without an earlier answer nothing is counted (no log row is above the largest bigint).
   const from = after ? after.version.toString() : '9223372036854775807';
   const [row] = await db.prisma.$queryRaw<{ epoch: string; version: string; n: number; everything: boolean; since: Date | null }[]>`
@@ -62,7 +66,7 @@ export async function dataReach(db: Pick<Database, 'prisma'>, after: { epoch: st
   if (!row) throw new Error('the DataVersion row is missing: the database was not migrated by this version (run the migrations)');
   const version = BigInt(row.version);
   const complete = after !== undefined && row.epoch === after.epoch && BigInt(row.n) === version - after.version;
-  return { epoch: row.epoch, version, all: !complete || row.everything, since: row.since === null ? null : new Date(row.since) };
+  return { epoch: row.epoch, version, after, all: !complete || row.everything, since: row.since === null ? null : new Date(row.since) };
 }
 
 /**
@@ -78,15 +82,15 @@ export class SeriesMemo {
   }
 
   /** The version the series' kept buckets belong to, if any are kept. */
-  versionOf(key: string): { epoch: string; version: bigint } | undefined {
+  versionOf(key: string): VersionStamp | undefined {
     const entry = this.entries.get(key);
     return entry ? { epoch: entry.epoch, version: entry.version } : undefined;
   }
 
   /**
    * The kept values of the given buckets that the writes in `reach` left alone and that
-   * had ended by `now` (undefined where none). `reach` must have been read from
-   * `versionOf(key)`'s version; the values are copies.
+   * had ended by `now` (undefined where none; `reach` counted from `versionOf(key)`); the
+   * values are copies.
    */
   reusable(key: string, buckets: readonly Bucket[], reach: DataReach, now: Date): (MemoValues | undefined)[] {
     const entry = this.entries.get(key);
@@ -101,21 +105,16 @@ export class SeriesMemo {
   /**
    * Keeps the series' ended buckets as of `reach.version`: the given ones (reused or
    * freshly computed) that had ended by `now`, and the entry's other buckets the writes
-   * left alone — only while the entry is still the one `reach` was measured from
-   * (`from`): a request that started earlier and finished later must not pass its older
-   * buckets off as current. An entry already newer than `reach` is left as it is.
+   * left alone — only while the entry is still the one `reach` was counted from
+   * (`reach.after`): a request that started earlier and finished later must not pass its
+   * older buckets off as current. An entry already newer than `reach` is left as it is.
    */
-  store(
-    key: string,
-    reach: DataReach,
-    from: { epoch: string; version: bigint } | undefined,
-    given: readonly { bucket: Bucket; values: MemoValues }[],
-    now: Date,
-  ): void {
+  store(key: string, reach: DataReach, given: readonly { bucket: Bucket; values: MemoValues }[], now: Date): void {
     const old = this.entries.get(key);
     if (old && old.epoch === reach.epoch && old.version > reach.version) return;
     const cutoff = reach.since?.getTime() ?? Number.POSITIVE_INFINITY;
     const buckets = new Map<string, { end: number; values: MemoValues }>();
+    const from = reach.after;
     const same = old !== undefined && from !== undefined && old.epoch === from.epoch && old.version === from.version;
     if (old && same && !reach.all) for (const [k, v] of old.buckets) if (v.end <= cutoff) buckets.set(k, v);
     for (const { bucket, values } of given) {
@@ -128,10 +127,5 @@ export class SeriesMemo {
       for (const [k, v] of newest) buckets.set(k, v);
     }
     this.entries.set(key, { epoch: reach.epoch, version: reach.version, buckets });
-  }
-
-  /** Forgets every series. */
-  clear(): void {
-    this.entries.clear();
   }
 }
