@@ -76,3 +76,14 @@ export async function openBenchDatabase(url: string): Promise<Database> {
   }
   return db;
 }
+
+/**
+ * The 52 weeks before the first of the month of the bench database's last ticket: a
+ * year of whole weeks that ends where the data is complete (the series benchmarks' range).
+ */
+export async function lastYearOfWeeks(db: Pick<Database, 'driver'>): Promise<{ from: Date; to: Date }> {
+  const [{ latest }] = await db.driver.query<{ latest: Date }>(`SELECT max("createdAt") AS latest FROM "Ticket"`);
+  const last = new Date(latest);
+  const to = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1));
+  return { from: new Date(to.getTime() - 52 * 7 * 86_400_000), to };
+}

@@ -3,7 +3,7 @@ import { computeSeries, type SeriesRequest } from '../src/analytics/engine.ts';
 import { SeriesMemo } from '../src/analytics/series-memo.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../src/analytics/rollups/report.ts';
 import { upsertTickets } from '../src/ingest/upsert.ts';
-import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
+import { benchDatabaseUrl, lastYearOfWeeks, openBenchDatabase } from './load.ts';
 
 // Closed-bucket reuse (bench/README.md, "Reusing closed buckets"), on the KPI benchmark's
 // database (BENCH_DATABASE_URL, loaded by `npm run bench` if absent):
@@ -36,10 +36,7 @@ export async function runReuseBenchmark(): Promise<ReuseResult[]> {
   const iterations = Number(process.env.BENCH_ITERATIONS ?? 12);
   const results: ReuseResult[] = [];
   try {
-    const [{ latest }] = await db.driver.query<{ latest: Date }>(`SELECT max("createdAt") AS latest FROM "Ticket"`);
-    const last = new Date(latest);
-    const to = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1));
-    const from = new Date(to.getTime() - 52 * 7 * 86_400_000);
+    const { from, to } = await lastYearOfWeeks(db);
     const now = new Date(to.getTime() + 86_400_000);
     const writes: Record<string, (i: number) => Date> = {
       'new ticket in the last week': () => new Date(to.getTime() - 2 * 86_400_000),

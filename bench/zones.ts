@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { computeSeries } from '../src/analytics/engine.ts';
 import { collectAnalyticsPaths, type AnalyticsPathReport } from '../src/analytics/rollups/report.ts';
-import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
+import { benchDatabaseUrl, lastYearOfWeeks, openBenchDatabase } from './load.ts';
 
 // The same 52-week weekly series in several time zones (bench/README.md, "Percentiles in
 // whole-hour zones"), on the KPI benchmark's database (BENCH_DATABASE_URL, loaded by
@@ -28,11 +28,7 @@ export async function runZonesBenchmark(): Promise<ZoneResult[]> {
   const iterations = Number(process.env.BENCH_ITERATIONS ?? 12);
   const results: ZoneResult[] = [];
   try {
-    const [{ latest }] = await db.driver.query<{ latest: Date }>(`SELECT max("createdAt") AS latest FROM "Ticket"`);
-    const last = new Date(latest);
-    // The 52 weeks before the first of the month of the last ticket.
-    const to = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), 1));
-    const from = new Date(to.getTime() - 52 * 7 * 86_400_000);
+    const { from, to } = await lastYearOfWeeks(db);
     for (const timeZone of ZONES) {
       const times: number[] = [];
       let paths: Record<string, string> = {};
