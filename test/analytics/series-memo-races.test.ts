@@ -7,6 +7,7 @@ import { upsertTeams, upsertTickets, upsertTicketsIn } from '../../src/ingest/up
 import type { TicketInput } from '../../src/ingest/types.ts';
 import { upsertSlaPolicy } from '../../src/sla/admin.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { column } from '../helpers/series.ts';
 
 // The memo against three ways to get a series wrong that no single request shows:
 // requests of one series that overlap (an older one finishing last), a request whose
@@ -42,8 +43,6 @@ const request = (memo: SeriesMemo | undefined, overrides: Partial<SeriesRequest>
   memo,
   ...overrides,
 });
-const column = (series: SeriesBucket[], path: string) =>
-  series.map((b) => path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], b.metrics));
 
 /** A database handle whose n-th $queryRaw runs at once but hands its rows back only when `release` is called. */
 function gated(n: number) {

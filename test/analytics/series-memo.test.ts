@@ -8,6 +8,7 @@ import type { TicketInput } from '../../src/ingest/types.ts';
 import { upsertBusinessCalendar, upsertSlaPolicy } from '../../src/sla/admin.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { column } from '../helpers/series.ts';
 
 // Closed-bucket reuse (migration 0019_data_change_log, src/analytics/series-memo.ts): a
 // series asked again after a write recomputes only the buckets from the earliest instant
@@ -65,9 +66,6 @@ async function viaMemo(memo: SeriesMemo, overrides: Partial<SeriesRequest> = {})
   return { series, reports };
 }
 
-/** One measure per bucket, as numbers. */
-const column = (series: SeriesBucket[], path: string) =>
-  series.map((b) => path.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], b.metrics));
 
 /** The memo's answer equals the series computed whole, from rollups and from the rows. */
 async function expectWhole(series: SeriesBucket[], overrides: Partial<SeriesRequest> = {}) {
