@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { createYoga, useExecutionCancellation, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Config } from './config.ts';
@@ -34,6 +34,7 @@ import {
   useAuthGate,
   useBodyLimit,
   useIntrospection,
+  useRequestCancellation,
   useRequestLifecycle,
 } from './auth/plugins.ts';
 
@@ -338,7 +339,7 @@ export function createServer(options: ServerOptions): SupportgraphServer {
       useCostLimit(config.queryCostLimit),
       usePageSizeLimit(),
       // A client that goes away stops the execution; its running SQL is cancelled by the db layer.
-      useExecutionCancellation(),
+      useRequestCancellation(),
       useReadRouting(db.replica),
       useAnalyticsPaths(),
       // Versions come from where the answers are read: a lagging replica's own snapshot.

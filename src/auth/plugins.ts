@@ -132,6 +132,24 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
 }
 
 /**
+ * Stops a GraphQL execution when its client goes away. Yoga's own plugin hands the
+ * executor the request's signal, a proxy whose every property read costs a string
+ * search, and the executor reads it once per resolved field; the request context's
+ * `clientSignal` is a plain AbortSignal that follows it.
+ */
+export function useRequestCancellation(): Plugin {
+  const signal = () => currentRequest()?.sql.clientSignal ?? undefined;
+  return {
+    onExecute({ args }) {
+      (args as { signal?: AbortSignal }).signal = signal();
+    },
+    onSubscribe({ args }) {
+      (args as { signal?: AbortSignal }).signal = signal();
+    },
+  };
+}
+
+/**
  * Refuses bodies over `maxBytes` with HTTP 413: by Content-Length when the client sends
  * one, else by reading at most that much of the stream. The server's only body limit
  * (yoga's own, which pipes every body through a counting stream, is off).

@@ -11,6 +11,11 @@ export interface RequestSqlContext {
   statementTimeoutMs: number;
   /** Aborted when the client goes away: running statements are cancelled, new ones refused. */
   signal: AbortSignal | null;
+  /**
+   * Aborted only when the client goes away (not at the deadline, whose SQL errors tell
+   * the client why): what stops the GraphQL execution. A plain AbortSignal, cheap to read.
+   */
+  clientSignal: AbortSignal | null;
   /** SQL statements the request ran (Prisma and the raw driver). */
   statements: number;
   /** Total milliseconds spent waiting for those statements. */
@@ -48,6 +53,7 @@ export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSi
   const context: RequestSqlContext = {
     statementTimeoutMs,
     signal,
+    clientSignal: signal,
     statements: 0,
     sqlMs: 0,
     cancelled: false,
@@ -64,15 +70,20 @@ export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSi
     // refused. One controller and one timer (AbortSignal.timeout + AbortSignal.any cost
     // several times more per request), both let go when the request is answered.
     const controller = new AbortController();
+    const client = new AbortController();
     const timer = setTimeout(() => {
       context.budgetExceeded ??= 'deadline';
       controller.abort();
     }, budget.deadlineMs);
     timer.unref();
-    const gone = () => controller.abort();
-    if (signal?.aborted) controller.abort();
+    const gone = () => {
+      controller.abort();
+      client.abort();
+    };
+    if (signal?.aborted) gone();
     else signal?.addEventListener('abort', gone, { once: true });
     context.signal = controller.signal;
+    context.clientSignal = client.signal;
     context.finish = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', gone);

@@ -18,6 +18,9 @@ export const TicketRef = builder.prismaNode('Ticket', {
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
   findUnique: nodeScope('Ticket', (ctx) => ticketWhere(ctx)),
+  // Select mode: a ticket has 48 columns and a page usually shows a few; each field adds
+  // its own. The team is always read: the row guard (src/auth/row-guard.ts) checks it.
+  select: { id: true, teamId: true },
   description: 'A support ticket: who asked, through which channel, who handled it and when.',
   fields: (t) => ({
     externalId: t.exposeString('externalId', { description: "The ticket's id in the source help desk." }),
