@@ -10,6 +10,9 @@ import { migrate } from '../src/db/migrate.ts';
 import type { TicketInput } from '../src/ingest/types.ts';
 import { upsertTicketsIn } from '../src/ingest/upsert.ts';
 import { IMPORT_CONNECTIONS } from '../src/ingest/importers/pipeline.ts';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer } from '../src/server.ts';
 
 // Ingestion throughput into PostgreSQL (bench/README.md, "Ingestion"), part of
 // `npm run bench` (BENCH_INGEST_ROWS tickets, default 100,000) and runnable alone:
@@ -17,7 +20,9 @@ import { IMPORT_CONNECTIONS } from '../src/ingest/importers/pipeline.ts';
 // Creates a scratch database on that server, then measures
 //   1. the engine alone: upsertTickets in batches of 1000 (no file; SLA columns, facts
 //      and rollups maintained, as on the GraphQL mutation path),
-//   2. `npm run import`'s path for a generic CSV (mapping file) and for Zendesk NDJSON
+//   2. the same through the `upsertTickets` mutation: the real server (production mode,
+//      ADMIN_TOKEN) on a local port, one HTTP request per batch of 1000;
+//   3. `npm run import`'s path for a generic CSV (mapping file) and for Zendesk NDJSON
 //      pages with side-loads: streamed, converted, the agents / teams / customers they
 //      name created, tickets (with their SLA columns and derived facts) and CSAT
 //      written; each file imported twice
@@ -123,7 +128,34 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
         }
       });
     }
-    // 2. The CLI's path.
+    // 2. The mutation over HTTP, as a client that pushes tickets calls it.
+    const adminToken = 'bench-ingest-'.padEnd(40, 'x');
+    const yoga = createServer({ db, production: true, graphiql: false, config: { adminToken, rateLimitPerMinute: 100_000_000 } });
+    const http = createHttpServer(yoga);
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+    const mutation = 'mutation($input: [TicketInput!]!) { upsertTickets(input: $input) { created updated unchanged } }';
+    try {
+      for (const label of ['GraphQL upsertTickets over HTTP, new rows', 'GraphQL upsertTickets over HTTP, unchanged rows']) {
+        await time(label, rows, async () => {
+          for (let from = 0; from < rows; from += 1000) {
+            const input = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => ticket(from + k, 'G'));
+            const response = await fetch(endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+              body: JSON.stringify({ query: mutation, variables: { input } }),
+            });
+            const body = (await response.json()) as { errors?: unknown; data?: { upsertTickets: { created: number; unchanged: number } } };
+            const counted = (body.data?.upsertTickets.created ?? 0) + (body.data?.upsertTickets.unchanged ?? 0);
+            if (body.errors || counted !== input.length) throw new Error(`upsertTickets answered ${JSON.stringify(body).slice(0, 300)}`);
+          }
+        });
+      }
+    } finally {
+      await new Promise((done) => http.close(done));
+      await yoga.dispose();
+    }
+    // 3. The CLI's path.
     const csv = join(dir, 'bench.csv');
     await writeLines(
       csv,

@@ -38,23 +38,33 @@ export const REQUEST_QUERIES: Record<string, { query: string; check: (body: stri
 };
 const QUERIES = (process.env.BENCH_QUERIES ?? Object.keys(REQUEST_QUERIES).join(',')).split(',');
 
+/** BENCH_PEER=1: PostGraphile (bench/requests-peer.ts) answers the trivial page too, as `allTickets`. */
+const PEER = process.env.BENCH_PEER === '1';
+const PEER_QUERIES: Record<string, { query: string; check: (body: string) => boolean }> = {
+  trivial: { query: '{ allTickets(first: 10, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id } } }', check: REQUEST_QUERIES.trivial.check },
+};
+
 interface Tree {
   label: string;
   dir: string;
+  /** The PostGraphile peer rather than a Supportgraph tree. */
+  peer?: boolean;
 }
 
 function trees(): Tree[] {
   const spec = process.env.BENCH_TREES ?? `current=${fileURLToPath(new URL('..', import.meta.url))}`;
-  return spec.split(',').map((item) => {
+  const list: Tree[] = spec.split(',').map((item) => {
     const [label, dir] = item.split('=');
     return { label, dir };
   });
+  if (PEER) list.push({ label: 'peer', dir: fileURLToPath(new URL('..', import.meta.url)), peer: true });
+  return list;
 }
 
 /** Starts a server process for a tree; resolves with its ports. */
 function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
   const execArgv = ['--import', 'tsx'];
-  const child = fork(fileURLToPath(new URL('./requests-server.ts', import.meta.url)), [], {
+  const child = fork(fileURLToPath(new URL(tree.peer ? './requests-peer.ts' : './requests-server.ts', import.meta.url)), [], {
     cwd: tree.dir,
     execArgv,
     env: { ...process.env, SG_ROOT: tree.dir, SG_DATABASE_URL: url, SG_ADMIN_TOKEN: adminToken },
@@ -79,9 +89,10 @@ function ask(child: ChildProcess, message: object): Promise<void> {
 }
 
 /** Requests per second for SECONDS with CONCURRENCY loops; every answer is checked. */
-async function load(port: number, token: string | null, name: string, seconds = SECONDS): Promise<number> {
-  const body = JSON.stringify({ query: REQUEST_QUERIES[name].query });
-  const check = REQUEST_QUERIES[name].check;
+async function load(port: number, token: string | null, name: string, seconds = SECONDS, peer = false): Promise<number> {
+  const queries = peer ? PEER_QUERIES : REQUEST_QUERIES;
+  const body = JSON.stringify({ query: queries[name].query });
+  const check = queries[name].check;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -126,7 +137,9 @@ async function main(): Promise<void> {
   const rates = new Map<string, number[]>();
   const loads: number[] = [];
   try {
-    for (const s of started) for (const mode of MODES) for (const name of QUERIES) await load(s.ports[mode], mode === 'production' ? secret : null, name, 2); // warm-up
+    // The peer answers only the queries it has, once per round (it has no modes).
+    const measured = (s: (typeof started)[number], mode: string, name: string) => !s.tree.peer || (name in PEER_QUERIES && mode === MODES[0]);
+    for (const s of started) for (const mode of MODES) for (const name of QUERIES) if (measured(s, mode, name)) await load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, 2, s.tree.peer); // warm-up
     if (PROFILE_DIR) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       await Promise.all(started.map((s) => ask(s.child, { profile: 'start' })));
@@ -135,8 +148,9 @@ async function main(): Promise<void> {
       for (const name of QUERIES) {
         for (const mode of MODES) {
           for (const s of started) {
-            const key = `${name}\t${mode}\t${s.tree.label}`;
-            const rate = await load(s.ports[mode], mode === 'production' ? secret : null, name);
+            if (!measured(s, mode, name)) continue;
+            const key = `${name}\t${s.tree.peer ? 'no tokens' : mode}\t${s.tree.label}`;
+            const rate = await load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, SECONDS, s.tree.peer);
             rates.set(key, [...(rates.get(key) ?? []), rate]);
             loads.push(loadavg()[0]);
           }
@@ -169,4 +183,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();
