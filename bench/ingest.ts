@@ -21,7 +21,8 @@ import { createServer } from '../src/server.ts';
 //   1. the engine alone: upsertTickets in batches of 1000 (no file; SLA columns, facts
 //      and rollups maintained, as on the GraphQL mutation path),
 //   2. the same through the `upsertTickets` mutation: the real server (production mode,
-//      ADMIN_TOKEN) on a local port, one HTTP request per batch of 1000;
+//      ADMIN_TOKEN) on a local port, one HTTP request per batch of 1000, one at a time
+//      and then three in flight;
 //   3. `npm run import`'s path for a generic CSV (mapping file) and for Zendesk NDJSON
 //      pages with side-loads: streamed, converted, the agents / teams / customers they
 //      name created, tickets (with their SLA columns and derived facts) and CSAT
@@ -135,11 +136,14 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
     await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
     const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
     const mutation = 'mutation($input: [TicketInput!]!) { upsertTickets(input: $input) { created updated unchanged } }';
-    try {
-      for (const label of ['GraphQL upsertTickets over HTTP, new rows', 'GraphQL upsertTickets over HTTP, unchanged rows']) {
-        await time(label, rows, async () => {
-          for (let from = 0; from < rows; from += 1000) {
-            const input = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => ticket(from + k, 'G'));
+    // `inFlight` requests at once, as a client that pushes its history in parallel would.
+    const push = (prefix: string, inFlight: number) => async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          for (let from = next; from < rows; from = next) {
+            next += 1000;
+            const input = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => ticket(from + k, prefix));
             const response = await fetch(endpoint, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
@@ -149,8 +153,13 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
             const counted = (body.data?.upsertTickets.created ?? 0) + (body.data?.upsertTickets.unchanged ?? 0);
             if (body.errors || counted !== input.length) throw new Error(`upsertTickets answered ${JSON.stringify(body).slice(0, 300)}`);
           }
-        });
-      }
+        }),
+      );
+    };
+    try {
+      await time('GraphQL upsertTickets over HTTP, new rows', rows, push('G', 1));
+      await time('GraphQL upsertTickets over HTTP, unchanged rows', rows, push('G', 1));
+      await time('GraphQL upsertTickets, 3 requests in flight, new rows', rows, push('P', 3));
     } finally {
       await new Promise((done) => http.close(done));
       await yoga.dispose();
