@@ -158,6 +158,22 @@ describe('the budget of a whole request', () => {
     expect(context.budgetExceeded).toBe('deadline');
   });
 
+  it('the execution stops when the client goes away, not at the deadline (whose SQL errors tell the client why)', async () => {
+    const expired = newRequestSqlContext(10_000, null, { maxStatements: 100, deadlineMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(expired.signal?.aborted).toBe(true);
+    expect(expired.clientSignal?.aborted).toBe(false);
+    expired.finish();
+
+    const client = new AbortController();
+    const gone = newRequestSqlContext(10_000, client.signal, { maxStatements: 100, deadlineMs: 60_000 });
+    expect(gone.clientSignal?.aborted).toBe(false);
+    client.abort();
+    expect(gone.clientSignal?.aborted).toBe(true);
+    expect(gone.signal?.aborted).toBe(true);
+    gone.finish();
+  });
+
   // Through a GraphQL request: the budget a server gets is the one its requests live by.
   const BUDGETED = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Ticket { externalId } ... on Team { name } } tickets(first: 1) { totalCount } }';
 
