@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import os from 'node:os';
 import pg from 'pg';
 import { createServer } from '../src/server.ts';
 import { benchRanges, differences, type BenchRanges, type Comparable } from './kpi-queries.ts';
 import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
+import { peerHandler } from './peer-server.ts';
 
 // Supportgraph beside PostGraphile 4 + @graphile/pg-aggregates + the connection filter
 // plugin, on the same PostgreSQL rows (the 1 M bench database), answering issue 16's three
@@ -23,7 +22,6 @@ import { benchDatabaseUrl, openBenchDatabase } from './load.ts';
 // agree number for number before timing; then both sides alternate, BENCH_ITERATIONS runs.
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
-const PEER_DIR = process.env.BENCH_PEER_DIR ?? '/tmp/peer';
 
 const PEER_VIEWS = `
 DROP SCHEMA IF EXISTS sg_peer CASCADE;
@@ -165,22 +163,7 @@ await admin.query(PEER_VIEWS);
 // The peer's own pool, in UTC as its date_trunc groups need; PostGraphile runs each request in a transaction.
 const peerPool = new pg.Pool({ connectionString: url, max: 4, options: '-c TimeZone=UTC' });
 peerPool.on('error', () => undefined);
-const peerRequire = createRequire(join(PEER_DIR, 'package.json'));
-const { postgraphile } = peerRequire('postgraphile') as { postgraphile: (pool: pg.Pool, schema: string, options: Record<string, unknown>) => RequestListener };
-const aggregates = peerRequire('@graphile/pg-aggregates');
-const filter = peerRequire('postgraphile-plugin-connection-filter');
-const peer = await listen(
-  postgraphile(peerPool, 'sg_peer', {
-    appendPlugins: [aggregates.default ?? aggregates, filter.default ?? filter],
-    graphqlRoute: '/graphql',
-    disableQueryLog: true,
-    retryOnInitFail: false,
-    graphiql: false,
-    // Production-like: no stack traces, no explain, no watch.
-    showErrorStack: false,
-    extendedErrors: [],
-  }),
-);
+const peer = await listen(peerHandler(peerPool, 'sg_peer'));
 const token = randomBytes(24).toString('hex');
 const ours = await listen(
   createServer({

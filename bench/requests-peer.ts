@@ -1,33 +1,16 @@
-import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import pg from 'pg';
+import { peerHandler } from './peer-server.ts';
 
 // The peer of bench/requests.ts (BENCH_PEER=1): PostGraphile 4 over the bench database's
-// own tables (schema public, the same rows and indexes ours reads), in its own process
-// like our servers, with the plugins bench/peer.ts gives it. It has no tokens, so it is
-// measured once, beside both of our modes. Installed outside the repository (see
-// bench/README.md, "Beside PostGraphile"); BENCH_PEER_DIR points at it.
+// own tables (schema public, the same rows and indexes ours reads), in a process of its
+// own like our servers, configured as for bench/peer.ts (bench/peer-server.ts). It has no
+// tokens, so it is measured once per round, beside both of our modes.
 
-const peerDir = process.env.BENCH_PEER_DIR ?? '/tmp/peer';
 const pool = new pg.Pool({ connectionString: process.env.SG_DATABASE_URL ?? '', max: 4 });
 pool.on('error', () => undefined);
-const peerRequire = createRequire(join(peerDir, 'package.json'));
-const { postgraphile } = peerRequire('postgraphile') as { postgraphile: (pool: pg.Pool, schema: string, options: Record<string, unknown>) => RequestListener };
-const aggregates = peerRequire('@graphile/pg-aggregates');
-const filter = peerRequire('postgraphile-plugin-connection-filter');
-const http = createHttpServer(
-  postgraphile(pool, 'public', {
-    appendPlugins: [aggregates.default ?? aggregates, filter.default ?? filter],
-    graphqlRoute: '/graphql',
-    disableQueryLog: true,
-    retryOnInitFail: false,
-    graphiql: false,
-    showErrorStack: false,
-    extendedErrors: [],
-  }),
-);
+const http = createHttpServer(peerHandler(pool, 'public'));
 await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
 const port = (http.address() as AddressInfo).port;
 process.send?.({ ports: { development: port, production: port } });

@@ -1,0 +1,28 @@
+import type { RequestListener } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type pg from 'pg';
+
+/** Where the PostGraphile peer is installed (outside the repository; bench/README.md, "Beside PostGraphile"). */
+export const PEER_DIR = process.env.BENCH_PEER_DIR ?? '/tmp/peer';
+
+/**
+ * PostGraphile 4 with @graphile/pg-aggregates and the connection filter plugin over one
+ * schema of `pool`'s database, configured as a production deployment would be (no stack
+ * traces, no explain, no watch, no query log). Loaded from PEER_DIR: it is not our dependency.
+ */
+export function peerHandler(pool: pg.Pool, schema: string): RequestListener {
+  const peerRequire = createRequire(join(PEER_DIR, 'package.json'));
+  const { postgraphile } = peerRequire('postgraphile') as { postgraphile: (pool: pg.Pool, schema: string, options: Record<string, unknown>) => RequestListener };
+  const aggregates = peerRequire('@graphile/pg-aggregates');
+  const filter = peerRequire('postgraphile-plugin-connection-filter');
+  return postgraphile(pool, schema, {
+    appendPlugins: [aggregates.default ?? aggregates, filter.default ?? filter],
+    graphqlRoute: '/graphql',
+    disableQueryLog: true,
+    retryOnInitFail: false,
+    graphiql: false,
+    showErrorStack: false,
+    extendedErrors: [],
+  });
+}
