@@ -63,7 +63,8 @@ function trees(): Tree[] {
 
 /** Starts a server process for a tree; resolves with its ports. */
 function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  const execArgv = ['--import', 'tsx'];
+  // Our servers run with the V8 flags of `npm start`; the peer with Node's defaults.
+  const execArgv = tree.peer ? ['--import', 'tsx'] : ['--max-semi-space-size=64', '--import', 'tsx'];
   const child = fork(fileURLToPath(new URL(tree.peer ? './requests-peer.ts' : './requests-server.ts', import.meta.url)), [], {
     cwd: tree.dir,
     execArgv,
