@@ -11,6 +11,10 @@ import type { Context } from './context.ts';
 /** A customer (requester) who opens tickets. */
 export const CustomerRef = builder.prismaNode('Customer', {
   id: { field: 'id' },
+  // Select mode: each field reads its own columns. Safe because every Customer row
+  // reaches the schema through Pothos (relations, connections, nodes); the row guard
+  // checks by id.
+  select: { id: true },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
   findUnique: nodeScope('Customer', (ctx) => customerWhere(ctx)),

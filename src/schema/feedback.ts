@@ -12,6 +12,10 @@ import type { DateTimeRangeArg } from './filters.ts';
 /** A survey response (CSAT, NPS or CES). */
 export const FeedbackRef = builder.prismaNode('Feedback', {
   id: { field: 'id' },
+  // Select mode: each field reads its own columns (a comment can be long, and a page
+  // of scores need not read it). Safe because every Feedback row reaches the schema
+  // through Pothos (relations, connections, nodes); the row guard checks by id.
+  select: { id: true },
   // node(id:) returns null for a missing row or one outside the viewer's scope.
   nullable: true,
   findUnique: nodeScope('Feedback', (ctx) => feedbackWhere(ctx)),

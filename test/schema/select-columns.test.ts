@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient, type GqlClient } from '../helpers/graphql.ts';
 
-// Tickets are read in Pothos' select mode: a page reads the columns its fields need
-// (plus id and teamId, which the row guard checks), not all 48. One team, one agent,
-// two tickets whose values are set by hand below.
+// Tickets, customers and survey responses are read in Pothos' select mode: a page reads
+// the columns its fields need (plus id, and a ticket's teamId, which the row guard
+// checks), not whole rows. One team, one agent, one customer, two tickets and one
+// response whose values are set by hand below.
 
 let db: TestDatabase;
 let client: GqlClient;
@@ -15,8 +16,10 @@ beforeAll(async () => {
   const p = db.prisma;
   const team = await p.team.create({ data: { externalId: 'team-1', name: 'Support' } });
   const agent = await p.agent.create({ data: { externalId: 'a1', name: 'Ada', teamId: team.id } });
-  await p.ticket.create({
+  const customer = await p.customer.create({ data: { externalId: 'c1', name: 'Acme', email: 'ops@acme.example', organization: 'Acme Inc.' } });
+  const t1 = await p.ticket.create({
     data: {
+      customerId: customer.id,
       externalId: 't1', subject: 'Printer on fire', channel: 'EMAIL', priority: 'HIGH', status: 'SOLVED', tags: ['fire'],
       createdAt: new Date('2026-03-02T09:00:00Z'), firstResponseAt: new Date('2026-03-02T09:12:30Z'), solvedAt: new Date('2026-03-02T11:00:00Z'),
       teamId: team.id, assigneeId: agent.id, agentReplies: 2,
@@ -24,6 +27,9 @@ beforeAll(async () => {
   });
   await p.ticket.create({
     data: { externalId: 't2', subject: 'Login', channel: 'CHAT', status: 'OPEN', createdAt: new Date('2026-03-01T08:00:00Z'), teamId: team.id },
+  });
+  await p.feedback.create({
+    data: { externalId: 'f1', kind: 'CSAT', score: 4, comment: 'Fast, but the printer is still warm. '.repeat(50), createdAt: new Date('2026-03-02T12:00:00Z'), ticketId: t1.id },
   });
   db.prisma.$on('query' as never, (event: { query: string }) => statements.push(event.query));
   client = gqlClient(db, { responseCache: false });
@@ -33,21 +39,21 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** The columns of "Ticket" the statements of one request selected. */
-async function ticketColumns(document: string): Promise<{ data: any; columns: Set<string> }> {
+/** The columns of `table` ("Ticket" unless given) the statements of one request selected. */
+async function ticketColumns(document: string, table = 'Ticket'): Promise<{ data: any; columns: Set<string> }> {
   statements.length = 0;
   const result = await client.query(document);
   expect(result.errors).toBeUndefined();
   const columns = new Set<string>();
   for (const sql of statements) {
-    const select = /^SELECT (.*?) FROM "public"\."Ticket"/s.exec(sql);
+    const select = new RegExp(`^SELECT (.*?) FROM "public"\\."${table}"`, 's').exec(sql);
     if (!select) continue;
-    for (const match of select[1].matchAll(/"public"\."Ticket"\."(\w+)"/g)) columns.add(match[1]);
+    for (const match of select[1].matchAll(new RegExp(`"public"\\."${table}"\\."(\\w+)"`, 'g'))) columns.add(match[1]);
   }
   return { data: result.data, columns };
 }
 
-describe('a ticket page reads the columns its fields ask for', () => {
+describe('a page reads the columns its fields ask for', () => {
   it('ids only: id and teamId', async () => {
     const { data, columns } = await ticketColumns('{ tickets(first: 10) { nodes { externalId } } }');
     expect(data.tickets.nodes).toEqual([{ externalId: 't1' }, { externalId: 't2' }]);
@@ -73,5 +79,15 @@ describe('a ticket page reads the columns its fields ask for', () => {
       { tags: [], assignee: null, slaState: 'NOT_COMPUTED' },
     ]);
     expect(columns).toEqual(new Set(['id', 'teamId', 'tags', 'assigneeId', 'slaPolicyId', 'slaComputedAt']));
+  });
+
+  it('a customer and a survey response read their fields, not the e-mail or the long comment', async () => {
+    const document = '{ tickets(first: 1) { nodes { customer { name } feedback { score } } } }';
+    const customers = await ticketColumns(document, 'Customer');
+    expect(customers.data.tickets.nodes).toEqual([{ customer: { name: 'Acme' }, feedback: [{ score: 4 }] }]);
+    expect(customers.columns).toEqual(new Set(['id', 'name']));
+    const responses = await ticketColumns(document, 'Feedback');
+    // ticketId joins the responses to their tickets.
+    expect(responses.columns).toEqual(new Set(['id', 'score', 'ticketId']));
   });
 });
