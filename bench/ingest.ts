@@ -1,5 +1,7 @@
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +12,6 @@ import { migrate } from '../src/db/migrate.ts';
 import type { TicketInput } from '../src/ingest/types.ts';
 import { upsertTicketsIn } from '../src/ingest/upsert.ts';
 import { IMPORT_CONNECTIONS } from '../src/ingest/importers/pipeline.ts';
-import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createServer } from '../src/server.ts';
 
 // Ingestion throughput into PostgreSQL (bench/README.md, "Ingestion"), part of

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -61,10 +62,16 @@ function trees(): Tree[] {
   return list;
 }
 
+/** The node flags a tree's `npm start` gives before its loader (`node --max-semi-space-size=64 --import tsx …`). */
+function startFlags(dir: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return /node ((?:--[\w-]+=\w+ )*)--import tsx/.exec(scripts.start)?.[1].split(' ').filter(Boolean) ?? [];
+}
+
 /** Starts a server process for a tree; resolves with its ports. */
 function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  // Our servers run with the V8 flags of `npm start`; the peer with Node's defaults.
-  const execArgv = tree.peer ? ['--import', 'tsx'] : ['--max-semi-space-size=64', '--import', 'tsx'];
+  // Each tree's server runs with the flags of its own `npm start`; the peer with Node's defaults.
+  const execArgv = [...(tree.peer ? [] : startFlags(tree.dir)), '--import', 'tsx'];
   const child = fork(fileURLToPath(new URL(tree.peer ? './requests-peer.ts' : './requests-server.ts', import.meta.url)), [], {
     cwd: tree.dir,
     execArgv,
@@ -140,7 +147,9 @@ async function main(): Promise<void> {
   try {
     // The peer answers only the queries it has, once per round (it has no modes).
     const measured = (s: (typeof started)[number], mode: string, name: string) => !s.tree.peer || (name in PEER_QUERIES && mode === MODES[0]);
-    for (const s of started) for (const mode of MODES) for (const name of QUERIES) if (measured(s, mode, name)) await load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, 2, s.tree.peer); // warm-up
+    const run = (s: (typeof started)[number], mode: string, name: string, seconds: number) =>
+      load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, seconds, s.tree.peer);
+    for (const s of started) for (const mode of MODES) for (const name of QUERIES) if (measured(s, mode, name)) await run(s, mode, name, 2); // warm-up
     if (PROFILE_DIR) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       await Promise.all(started.map((s) => ask(s.child, { profile: 'start' })));
@@ -151,7 +160,7 @@ async function main(): Promise<void> {
           for (const s of started) {
             if (!measured(s, mode, name)) continue;
             const key = `${name}\t${s.tree.peer ? 'no tokens' : mode}\t${s.tree.label}`;
-            const rate = await load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, SECONDS, s.tree.peer);
+            const rate = await run(s, mode, name, SECONDS);
             rates.set(key, [...(rates.get(key) ?? []), rate]);
             loads.push(loadavg()[0]);
           }
