@@ -67,17 +67,13 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
   return {
     instrumentation: {
       request({ request }, wrapped) {
-        const url = new URL(request.url);
+        const path = requestPath(request.url);
         const record: RequestRecord = {
           id: requestIdFor(request),
           startedAt: performance.now(),
           method: request.method,
-          path: url.pathname,
-          sql: newRequestSqlContext(
-            options.statementTimeoutMs,
-            request.signal ?? null,
-            url.pathname === '/graphql' ? options.budget : null,
-          ),
+          path,
+          sql: newRequestSqlContext(options.statementTimeoutMs, request.signal ?? null, path === '/graphql' ? options.budget : null),
           auth: null,
           operationName: null,
           errorCodes: new Set(),
@@ -129,6 +125,29 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
       else options.logger?.info(line, 'request');
     },
   };
+}
+
+// A path of only these characters reads the same before and after URL normalisation.
+const PLAIN_PATH = /^\/[A-Za-z0-9/_-]*$/;
+
+/**
+ * The path of an absolute request URL, as `new URL(url).pathname` gives it. Plain paths
+ * (every request but odd ones) are cut out of the string, which costs a fraction of
+ * parsing the URL; anything with dots, escapes or other characters is parsed, so
+ * `/x/../graphql` is `/graphql` here as it is to the router.
+ */
+export function requestPath(url: string): string {
+  const authority = url.indexOf('//') + 2;
+  const start = url.indexOf('/', authority);
+  const query = url.indexOf('?', authority);
+  const fragment = url.indexOf('#', authority);
+  const ends = [query, fragment].filter((at) => at >= 0);
+  // The authority ends at the path's slash: a `?` or `#` before it means there is no path.
+  if (authority >= 2 && start >= 0 && ends.every((at) => at > start)) {
+    const path = url.slice(start, ends.length > 0 ? Math.min(...ends) : url.length);
+    if (PLAIN_PATH.test(path)) return path;
+  }
+  return new URL(url).pathname;
 }
 
 /**
@@ -318,8 +337,9 @@ export function useAuthGate(options: GateOptions): Plugin {
     },
     async onResponse({ request, response, serverContext }) {
       // A report link answered 401: a wrong (guessed) token, counted like a wrong API token.
-      const path = new URL(request.url).pathname;
-      if (response.status === 401 && SELF_AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix)) && !request.headers.has('authorization')) {
+      if (response.status !== 401) return;
+      const path = requestPath(request.url);
+      if (SELF_AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix)) && !request.headers.has('authorization')) {
         await failed(serverContext);
       }
     },

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { RequestSqlContext } from '../db/request-context.ts';
+import { runInSlot, scopeSlot, slotValue } from '../request-scope.ts';
 import type { Authenticated } from './authenticate.ts';
 
 /** What the server records about one HTTP request, for its context and its log line. */
@@ -17,16 +17,16 @@ export interface RequestRecord {
   errorCodes: Set<string>;
 }
 
-const storage = new AsyncLocalStorage<RequestRecord>();
+const slot = scopeSlot<RequestRecord>('request record');
 
 /** Runs the handling of one request with its record current. */
 export function runWithRequest<T>(record: RequestRecord, work: () => T): T {
-  return storage.run(record, work);
+  return runInSlot(slot, record, work);
 }
 
 /** The record of the request being handled, if any. */
 export function currentRequest(): RequestRecord | undefined {
-  return storage.getStore();
+  return slotValue(slot);
 }
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { runInSlot, scopeSlot, slotValue } from '../request-scope.ts';
 
 /**
  * What the database layer knows about the HTTP request it is serving: its SQL budget,
@@ -46,7 +46,7 @@ export interface RequestBudget {
   deadlineMs: number;
 }
 
-const storage = new AsyncLocalStorage<RequestSqlContext>();
+const slot = scopeSlot<RequestSqlContext>('request SQL');
 
 /** A fresh context for one request. */
 export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSignal | null, budget: RequestBudget | null = null): RequestSqlContext {
@@ -116,17 +116,17 @@ export const STATEMENT_BUDGET = 'SG_STATEMENT_BUDGET';
 
 /** Runs `work` with `context` as the current request (for every await inside it). */
 export function runInRequest<T>(context: RequestSqlContext, work: () => T): T {
-  return storage.run(context, work);
+  return runInSlot(slot, context, work);
 }
 
 /** Runs `work` as background work, outside whatever request is current (not counted, no timeout). */
 export function outsideRequest<T>(work: () => T): T {
-  return storage.exit(work);
+  return runInSlot(slot, undefined, work);
 }
 
 /** The request the current code serves, if any. */
 export function currentRequestSql(): RequestSqlContext | undefined {
-  return storage.getStore();
+  return slotValue(slot);
 }
 
 /** Adds one statement and its duration to the current request's counters. */

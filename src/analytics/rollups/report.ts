@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { runInSlot, scopeSlot, slotValue } from '../../request-scope.ts';
 import type { SourcePath } from '../compile.ts';
 import type { EventSource } from '../registry.ts';
 
@@ -12,17 +12,17 @@ export interface AnalyticsPathReport {
   reusedBuckets?: number;
 }
 
-const store = new AsyncLocalStorage<AnalyticsPathReport[]>();
+const slot = scopeSlot<AnalyticsPathReport[]>('analytics path reports');
 
 /**
  * Runs `work` collecting the path reports of every engine statement it causes (the
  * server wraps each GraphQL execution, and puts them in `extensions.analyticsPaths`).
  */
 export function collectAnalyticsPaths<T>(reports: AnalyticsPathReport[], work: () => T): T {
-  return store.run(reports, work);
+  return runInSlot(slot, reports, work);
 }
 
 /** Records one statement's paths in the collection of the running request, if any. */
 export function reportAnalyticsPaths(report: AnalyticsPathReport): void {
-  store.getStore()?.push(report);
+  slotValue(slot)?.push(report);
 }
