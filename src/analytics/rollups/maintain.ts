@@ -123,8 +123,10 @@ export function startPendingRollupSweep(
   return () => clearInterval(timer);
 }
 
-/** The tables a large import changes whose statistics the dashboards' statements are planned on. */
-const ANALYZED_AFTER_BULK_WRITE = ['"Ticket"', '"Feedback"', '"Customer"', '"RollupHour"', '"RollupHistogram"', '"RollupSpan"', '"RollupSpanHistogram"'];
+/** The row tables a large import changes whose statistics the dashboards' statements are planned on. */
+export const ANALYZED_ROW_TABLES: readonly string[] = ['"Ticket"', '"Feedback"', '"Customer"'];
+/** The rollup tables of the same (their rows come from the rollup flush). */
+export const ANALYZED_ROLLUP_TABLES: readonly string[] = ['"RollupHour"', '"RollupHistogram"', '"RollupSpan"', '"RollupSpanHistogram"'];
 /** Fewer tickets than this never trigger it: autovacuum's own analyze soon follows, and is cheap to wait for. */
 const BULK_WRITE_MIN_TICKETS = 1000;
 
@@ -138,10 +140,20 @@ const BULK_WRITE_MIN_TICKETS = 1000;
  * ~0.9 s for the rollup tables and ~0.7 s for "Ticket" at 1 M tickets.
  */
 export async function analyzeAfterBulkWrite(db: Database, tickets: number): Promise<boolean> {
+  if (!(await bulkWriteNeedsAnalyze(db, tickets))) return false;
+  await analyzeTables(db, [...ANALYZED_ROW_TABLES, ...ANALYZED_ROLLUP_TABLES]);
+  return true;
+}
+
+/** Whether a bulk write of `tickets` tickets calls for fresh statistics (see analyzeAfterBulkWrite). */
+export async function bulkWriteNeedsAnalyze(db: Pick<Database, 'driver'>, tickets: number): Promise<boolean> {
   if (tickets < BULK_WRITE_MIN_TICKETS) return false;
   const [row] = await db.driver.query<{ reltuples: number }>(`SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = '"Ticket"'::regclass`);
   // -1: never analyzed.
-  if (tickets * 10 < Math.max(Number(row?.reltuples ?? -1), 0)) return false;
-  await db.driver.query(`ANALYZE ${ANALYZED_AFTER_BULK_WRITE.join(', ')}`);
-  return true;
+  return tickets * 10 >= Math.max(Number(row?.reltuples ?? -1), 0);
+}
+
+/** ANALYZE of the given tables (names from ANALYZED_ROW_TABLES and ANALYZED_ROLLUP_TABLES). */
+export async function analyzeTables(db: Pick<Database, 'driver'>, tables: readonly string[]): Promise<void> {
+  await db.driver.query(`ANALYZE ${tables.join(', ')}`);
 }

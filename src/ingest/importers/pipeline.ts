@@ -14,7 +14,15 @@ import {
 } from '../upsert.ts';
 import { checkTicketRow, MAX_BATCH_ROWS, RowErrors } from '../validate.ts';
 import { deleteTicketsIn } from '../delete.ts';
-import { analyzeAfterBulkWrite, deferRollupsForTransaction, flushPendingRollups } from '../../analytics/rollups/maintain.ts';
+import {
+  ANALYZED_ROLLUP_TABLES,
+  ANALYZED_ROW_TABLES,
+  analyzeAfterBulkWrite,
+  analyzeTables,
+  bulkWriteNeedsAnalyze,
+  deferRollupsForTransaction,
+  flushPendingRollups,
+} from '../../analytics/rollups/maintain.ts';
 import { isDeleted, isUnreadable, type DeletedRow, type ImportRecord, type ImportSource, type OriginalRow, type SourceRow } from './record.ts';
 
 // Runs a source through the engine batch by batch. Each batch is one transaction:
@@ -387,18 +395,36 @@ export async function importSource(db: Database, source: ImportSource, options: 
     await flush();
     await settle(inFlight.length);
   };
+  const deferring = options.deferRollups !== false && !options.dryRun;
+  let completed = false;
+  // Once the writers are done, the row tables' statistics are refreshed on a connection
+  // of their own while the rollups catch up (the flushes only read those tables); the
+  // rollup tables' after the last flush.
+  let rowStatistics: Promise<boolean> | null = null;
   try {
     await readAndWrite();
+    completed = true;
   } finally {
     // Also after a failure: what the committed batches deferred is rebuilt now rather
     // than at the server's next sweep. A dry run committed nothing.
-    if (options.deferRollups !== false && !options.dryRun) {
+    if (deferring) {
       for (const f of inFlight) await f.done.catch(() => undefined);
+      if (completed) {
+        rowStatistics = (async () => {
+          if (!(await bulkWriteNeedsAnalyze(db, summary.created + summary.updated))) return false;
+          await analyzeTables(db, ANALYZED_ROW_TABLES);
+          return true;
+        })();
+        // Awaited below, after the flush: handled until then.
+        rowStatistics.catch(() => undefined);
+      }
       await (catchingUp as Promise<unknown> | null)?.catch(() => undefined);
       await flushPendingRollups(db);
     }
   }
-  if (!options.dryRun) await analyzeAfterBulkWrite(db, summary.created + summary.updated);
+  if (rowStatistics) {
+    if (await rowStatistics) await analyzeTables(db, ANALYZED_ROLLUP_TABLES);
+  } else if (!options.dryRun) await analyzeAfterBulkWrite(db, summary.created + summary.updated);
   options.onBatch?.(summary);
   return summary;
 }
