@@ -18,6 +18,8 @@ import { createApiToken } from '../src/auth/tokens.ts';
 // in rotation, so background load hits every side alike; every answer is checked.
 //   npx tsx bench/requests.ts
 //   BENCH_TREES=before=/tmp/before,after=. BENCH_PROFILE=/tmp/prof npx tsx bench/requests.ts
+// BENCH_PEER=1 adds PostGraphile (bench/requests-peer.ts), BENCH_BARE=1 this tree's schema
+// without the server's plugins (bench/requests-bare.ts), each measured once per round.
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -41,6 +43,8 @@ const QUERIES = (process.env.BENCH_QUERIES ?? Object.keys(REQUEST_QUERIES).join(
 
 /** BENCH_PEER=1: PostGraphile (bench/requests-peer.ts) answers the trivial page too, as `allTickets`. */
 const PEER = process.env.BENCH_PEER === '1';
+/** BENCH_BARE=1: this tree's schema without the server's plugins (bench/requests-bare.ts) answers every query too. */
+const BARE = process.env.BENCH_BARE === '1';
 const PEER_QUERIES: Record<string, { query: string; check: (body: string) => boolean }> = {
   trivial: { query: '{ allTickets(first: 10, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id } } }', check: REQUEST_QUERIES.trivial.check },
 };
@@ -50,6 +54,8 @@ interface Tree {
   dir: string;
   /** The PostGraphile peer rather than a Supportgraph tree. */
   peer?: boolean;
+  /** This tree's schema on a plugin-less yoga (no modes, like the peer). */
+  bare?: boolean;
 }
 
 function trees(): Tree[] {
@@ -58,6 +64,7 @@ function trees(): Tree[] {
     const [label, dir] = item.split('=');
     return { label, dir };
   });
+  if (BARE) list.push({ label: 'bare', dir: fileURLToPath(new URL('..', import.meta.url)), bare: true });
   if (PEER) list.push({ label: 'peer', dir: fileURLToPath(new URL('..', import.meta.url)), peer: true });
   return list;
 }
@@ -72,7 +79,8 @@ function startFlags(dir: string): string[] {
 function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
   // Each tree's server runs with the flags of its own `npm start`; the peer with Node's defaults.
   const execArgv = [...(tree.peer ? [] : startFlags(tree.dir)), '--import', 'tsx'];
-  const child = fork(fileURLToPath(new URL(tree.peer ? './requests-peer.ts' : './requests-server.ts', import.meta.url)), [], {
+  const script = tree.peer ? './requests-peer.ts' : tree.bare ? './requests-bare.ts' : './requests-server.ts';
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     cwd: tree.dir,
     execArgv,
     env: { ...process.env, SG_ROOT: tree.dir, SG_DATABASE_URL: url, SG_ADMIN_TOKEN: adminToken },
@@ -145,10 +153,11 @@ async function main(): Promise<void> {
   const rates = new Map<string, number[]>();
   const loads: number[] = [];
   try {
-    // The peer answers only the queries it has, once per round (it has no modes).
-    const measured = (s: (typeof started)[number], mode: string, name: string) => !s.tree.peer || (name in PEER_QUERIES && mode === MODES[0]);
+    // The peer answers only the queries it has, once per round (it has no modes); the bare stack every query, once per round.
+    const measured = (s: (typeof started)[number], mode: string, name: string) =>
+      s.tree.bare ? mode === MODES[0] : !s.tree.peer || (name in PEER_QUERIES && mode === MODES[0]);
     const run = (s: (typeof started)[number], mode: string, name: string, seconds: number) =>
-      load(s.ports[mode], mode === 'production' && !s.tree.peer ? secret : null, name, seconds, s.tree.peer);
+      load(s.ports[mode], mode === 'production' && !s.tree.peer && !s.tree.bare ? secret : null, name, seconds, s.tree.peer);
     for (const s of started) for (const mode of MODES) for (const name of QUERIES) if (measured(s, mode, name)) await run(s, mode, name, 2); // warm-up
     if (PROFILE_DIR) {
       mkdirSync(PROFILE_DIR, { recursive: true });
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
         for (const mode of MODES) {
           for (const s of started) {
             if (!measured(s, mode, name)) continue;
-            const key = `${name}\t${s.tree.peer ? 'no tokens' : mode}\t${s.tree.label}`;
+            const key = `${name}\t${s.tree.peer || s.tree.bare ? 'no tokens' : mode}\t${s.tree.label}`;
             const rate = await run(s, mode, name, SECONDS);
             rates.set(key, [...(rates.get(key) ?? []), rate]);
             loads.push(loadavg()[0]);
