@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -24,5 +25,22 @@ export function peerHandler(pool: pg.Pool, schema: string): RequestListener {
     graphiql: false,
     showErrorStack: false,
     extendedErrors: [],
+  });
+}
+
+/**
+ * Runs `handler` as a server process of bench/requests.ts that has no modes and takes no
+ * profiles (the PostGraphile peer, the bare stack): it reports its one port over IPC as
+ * both modes' port and stops, closing `close`, when its parent disconnects.
+ */
+export async function serveAsBenchChild(handler: RequestListener, close: () => Promise<unknown>): Promise<void> {
+  const http = createServer(handler);
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  const port = (http.address() as AddressInfo).port;
+  process.send?.({ ports: { development: port, production: port } });
+  process.on('message', () => process.send?.({ profiled: false }));
+  process.on('disconnect', () => {
+    http.close();
+    void close().then(() => process.exit(0));
   });
 }

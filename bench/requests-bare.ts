@@ -1,10 +1,9 @@
-import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { openDatabase } from '../src/db/client.ts';
 import { buildSchema } from '../src/schema/index.ts';
 import { DEVELOPMENT_VIEWER, type Context } from '../src/schema/context.ts';
 import { guardTeamScope } from '../src/auth/row-guard.ts';
+import { serveAsBenchChild } from './peer-server.ts';
 
 // The bare stack of bench/requests.ts (BENCH_BARE=1): this tree's own schema (Pothos,
 // Prisma, the pg adapter) served by createYoga with none of the server's plugins: no
@@ -20,12 +19,4 @@ const yoga = createYoga<Record<string, unknown>, Context>({
   graphiql: false,
   context: (): Context => ({ db, viewer: DEVELOPMENT_VIEWER, requestId: 'bare', loaders: new Map(), analyticsRollups: true }),
 });
-const http = createHttpServer(yoga);
-await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-const port = (http.address() as AddressInfo).port;
-process.send?.({ ports: { development: port, production: port } });
-process.on('message', () => process.send?.({ profiled: false }));
-process.on('disconnect', () => {
-  http.close();
-  void db.close().then(() => process.exit(0));
-});
+await serveAsBenchChild(yoga, () => db.close());
