@@ -22,7 +22,8 @@ import { createServer } from '../src/server.ts';
 //      and rollups maintained, as on the GraphQL mutation path),
 //   2. the same through the `upsertTickets` mutation: the real server (production mode,
 //      ADMIN_TOKEN) on a local port, one HTTP request per batch of 1000, one at a time
-//      and then three in flight;
+//      and then three in flight (`npm run bench` sets NODE_ENV=production, as a
+//      production server runs; graphql-js skips its development checks then);
 //   3. `npm run import`'s path for a generic CSV (mapping file) and for Zendesk NDJSON
 //      pages with side-loads: streamed, converted, the agents / teams / customers they
 //      name created, tickets (with their SLA columns and derived facts) and CSAT
@@ -209,7 +210,9 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
     rmSync(dir, { recursive: true, force: true });
     await scratch.drop();
   }
-  console.log(`Ingestion benchmark: ${rows} tickets into PostgreSQL (${cpus().length} cores, Node ${process.versions.node}, load average ${loadavg()[0].toFixed(1)})`);
+  console.log(
+    `Ingestion benchmark: ${rows} tickets into PostgreSQL (${cpus().length} cores, Node ${process.versions.node}, NODE_ENV ${process.env.NODE_ENV ?? 'unset'}, load average ${loadavg()[0].toFixed(1)})`,
+  );
   for (const r of results) console.log(`  ${r.label.padEnd(52)} ${String(rate(r.rows, r.ms)).padStart(7)} rows/s  (${(r.ms / 1000).toFixed(1)} s)`);
   return results;
 }

@@ -6,8 +6,8 @@ import { Session } from 'node:inspector';
 import { resolve } from 'node:path';
 
 // One server process of bench/requests.ts: the Supportgraph tree at SG_ROOT (this one,
-// or an older checkout for a before/after comparison) serving the bench database in
-// development mode and in production mode on two ports. It reports them over IPC and
+// or an older checkout for a before/after comparison) serving the bench database in the
+// modes of SG_MODES (development, production), a port each. It reports them over IPC and
 // runs until its parent disconnects. Its own process, so the load generator does not
 // share its core (and `node --cpu-prof` profiles only the server).
 
@@ -30,7 +30,10 @@ const logger = createLogger('info');
 const db = await openDatabase({ kind: 'postgres', url }, { poolSize: 4 });
 const ports: Record<string, number> = {};
 const servers: Server[] = [];
-for (const production of [false, true]) {
+// SG_MODES: the modes this process serves (bench/requests.ts starts one process per mode,
+// the production one under NODE_ENV=production as a production `npm start` runs).
+const modes = (process.env.SG_MODES ?? 'development,production').split(',');
+for (const production of [false, true].filter((p) => modes.includes(p ? 'production' : 'development'))) {
   const yoga = createServer({
     db,
     production,

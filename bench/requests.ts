@@ -43,7 +43,7 @@ const QUERIES = (process.env.BENCH_QUERIES ?? Object.keys(REQUEST_QUERIES).join(
 
 /** BENCH_PEER=1: PostGraphile (bench/requests-peer.ts) answers the trivial page too, as `allTickets`. */
 const PEER = process.env.BENCH_PEER === '1';
-/** BENCH_BARE=1: this tree's schema without the server's plugins (bench/requests-bare.ts) answers every query too. */
+/** BENCH_BARE=1: this tree's schema without the server's plugins (bench/requests-bare.ts) answers every query too, without tokens in either mode. */
 const BARE = process.env.BENCH_BARE === '1';
 const PEER_QUERIES: Record<string, { query: string; check: (body: string) => boolean }> = {
   trivial: { query: '{ allTickets(first: 10, orderBy: [CREATED_AT_DESC, ID_DESC]) { nodes { id } } }', check: REQUEST_QUERIES.trivial.check },
@@ -54,7 +54,7 @@ interface Tree {
   dir: string;
   /** The PostGraphile peer rather than a Supportgraph tree. */
   peer?: boolean;
-  /** This tree's schema on a plugin-less yoga (no modes, like the peer). */
+  /** This tree's schema on a plugin-less yoga (no tokens; "production" is only NODE_ENV). */
   bare?: boolean;
 }
 
@@ -75,19 +75,40 @@ function startFlags(dir: string): string[] {
   return /node ((?:--[\w-]+=\w+ )*)--import tsx/.exec(scripts.start)?.[1].split(' ').filter(Boolean) ?? [];
 }
 
-/** Starts a server process for a tree; resolves with its ports. */
-function startServer(tree: Tree, url: string, adminToken: string): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+/** One server process: a tree in one mode (the peer in none). */
+interface Started {
+  tree: Tree;
+  /** The mode this process serves; undefined for the peer, which has none. */
+  mode?: string;
+  child: ChildProcess;
+  ports: Record<string, number>;
+}
+
+/**
+ * Starts a server process for a tree in `mode`; resolves with its ports. A production
+ * process runs with NODE_ENV=production, as a production `npm start` does (graphql-js
+ * then skips its development-only checks); a development one without it.
+ */
+function startServer(tree: Tree, mode: string | undefined, url: string, adminToken: string): Promise<Started> {
   // Each tree's server runs with the flags of its own `npm start`; the peer with Node's defaults.
   const execArgv = [...(tree.peer ? [] : startFlags(tree.dir)), '--import', 'tsx'];
   const script = tree.peer ? './requests-peer.ts' : tree.bare ? './requests-bare.ts' : './requests-server.ts';
+  const { NODE_ENV: _inherited, ...env } = process.env;
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     cwd: tree.dir,
     execArgv,
-    env: { ...process.env, SG_ROOT: tree.dir, SG_DATABASE_URL: url, SG_ADMIN_TOKEN: adminToken },
+    env: {
+      ...env,
+      ...(mode === 'production' ? { NODE_ENV: 'production' } : {}),
+      ...(mode ? { SG_MODES: mode } : {}),
+      SG_ROOT: tree.dir,
+      SG_DATABASE_URL: url,
+      SG_ADMIN_TOKEN: adminToken,
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, ports: (message as { ports: Record<string, number> }).ports }));
+    child.once('message', (message) => resolve({ tree, mode, child, ports: (message as { ports: Record<string, number> }).ports }));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server of ${tree.label} exited with ${code}`)));
   });
@@ -149,14 +170,15 @@ async function main(): Promise<void> {
   // A stored token, as production clients use (the ADMIN_TOKEN skips the lookup); removed at the end.
   const { token, secret } = await createApiToken(db, { name: `bench-requests-${randomBytes(4).toString('hex')}`, role: 'ANALYST' });
   await db.close();
-  const started = await Promise.all(trees().map(async (tree) => ({ tree, ...(await startServer(tree, url, adminToken)) })));
+  const started = await Promise.all(
+    trees().flatMap((tree) => (tree.peer ? [undefined] : MODES).map((mode) => startServer(tree, mode, url, adminToken))),
+  );
   const rates = new Map<string, number[]>();
   const loads: number[] = [];
   try {
-    // The peer answers only the queries it has, once per round (it has no modes); the bare stack every query, once per round.
-    const measured = (s: (typeof started)[number], mode: string, name: string) =>
-      s.tree.bare ? mode === MODES[0] : !s.tree.peer || (name in PEER_QUERIES && mode === MODES[0]);
-    const run = (s: (typeof started)[number], mode: string, name: string, seconds: number) =>
+    // The peer answers only the queries it has, once per round (it has no modes).
+    const measured = (s: Started, mode: string, name: string) => (s.tree.peer ? name in PEER_QUERIES && mode === MODES[0] : s.mode === mode);
+    const run = (s: Started, mode: string, name: string, seconds: number) =>
       load(s.ports[mode], mode === 'production' && !s.tree.peer && !s.tree.bare ? secret : null, name, seconds, s.tree.peer);
     for (const s of started) for (const mode of MODES) for (const name of QUERIES) if (measured(s, mode, name)) await run(s, mode, name, 2); // warm-up
     if (PROFILE_DIR) {
@@ -168,7 +190,7 @@ async function main(): Promise<void> {
         for (const mode of MODES) {
           for (const s of started) {
             if (!measured(s, mode, name)) continue;
-            const key = `${name}\t${s.tree.peer || s.tree.bare ? 'no tokens' : mode}\t${s.tree.label}`;
+            const key = `${name}\t${s.tree.peer ? 'no tokens' : mode}\t${s.tree.label}`;
             const rate = await run(s, mode, name, SECONDS);
             rates.set(key, [...(rates.get(key) ?? []), rate]);
             loads.push(loadavg()[0]);
@@ -177,8 +199,8 @@ async function main(): Promise<void> {
       }
     }
     if (PROFILE_DIR) {
-      for (const s of started) await ask(s.child, { profile: 'stop', file: `${PROFILE_DIR}/${s.tree.label}.cpuprofile` });
-      console.log(`CPU profiles of the measured rounds in ${PROFILE_DIR}/<tree>.cpuprofile`);
+      for (const s of started) await ask(s.child, { profile: 'stop', file: `${PROFILE_DIR}/${s.tree.label}-${s.mode ?? 'peer'}.cpuprofile` });
+      console.log(`CPU profiles of the measured rounds in ${PROFILE_DIR}/<tree>-<mode>.cpuprofile`);
     }
   } finally {
     for (const s of started) {
