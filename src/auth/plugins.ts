@@ -1,7 +1,7 @@
 import { GraphQLError, getOperationAST, visit, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
-import { newRequestSqlContext, runInRequest, type RequestBudget } from '../db/request-context.ts';
+import { followResponse, newRequestSqlContext, runInRequest, type ClosingResponse, type RequestBudget } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
 import { unstorableText } from '../limits.ts';
@@ -73,7 +73,8 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
           startedAt: performance.now(),
           method: request.method,
           path,
-          sql: newRequestSqlContext(options.statementTimeoutMs, request.signal ?? null, path === '/graphql' ? options.budget : null),
+          // The client's departure is hooked in onRequest, from the Node response when there is one.
+          sql: newRequestSqlContext(options.statementTimeoutMs, null, path === '/graphql' ? options.budget : null),
           auth: null,
           operationName: null,
           errorCodes: new Set(),
@@ -85,6 +86,14 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
         finish();
         return result;
       },
+    },
+    onRequest({ request, serverContext }) {
+      const record = currentRequest();
+      if (!record) return;
+      const response = (serverContext as { res?: Partial<ClosingResponse> } | undefined)?.res;
+      if (typeof response?.once === 'function') followResponse(record.sql, response as ClosingResponse);
+      else if (request.signal?.aborted) record.sql.clientGone();
+      else request.signal?.addEventListener('abort', record.sql.clientGone, { once: true });
     },
     onExecute({ args }) {
       const record = currentRequest();

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequestSqlContext, runInRequest } from '../../src/db/request-context.ts';
 import { lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -87,6 +89,45 @@ describe.skipIf(!onPostgres)('statement timeout (PostgreSQL)', () => {
       expect(await eventually(async () => (await waitingStatements()).length === 0)).toBe(true);
     } finally {
       await unlock();
+    }
+  });
+});
+
+describe.skipIf(!onPostgres)('a client that hangs up over HTTP', () => {
+  it('cancels the statements of its request, and a client that waits for its answer is not cancelled', async () => {
+    const client = gqlClient(db, { config: { queryTimeoutMs: 60_000 } });
+    const http = createHttpServer(client.server);
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    const port = (http.address() as AddressInfo).port;
+    const body = JSON.stringify({ query: '{ tickets { totalCount nodes { id } } }' });
+    const send = () =>
+      request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+    const unlock = await lockTableElsewhere(db, 'Ticket');
+    try {
+      // The Node response closes before its answer is written: the client went away.
+      const gone = send();
+      gone.on('error', () => undefined);
+      gone.end(body);
+      expect(await eventually(async () => (await waitingStatements()).some((sql) => sql.includes('"Ticket"')))).toBe(true);
+      gone.destroy();
+      expect(await eventually(async () => (await waitingStatements()).length === 0)).toBe(true);
+      // One that waits gets its answer once the lock is gone.
+      const waits = send();
+      const answer = new Promise<string>((resolve, reject) => {
+        waits.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(text));
+        });
+        waits.on('error', reject);
+      });
+      waits.end(body);
+      expect(await eventually(async () => (await waitingStatements()).some((sql) => sql.includes('"Ticket"')))).toBe(true);
+      await unlock();
+      expect(JSON.parse(await answer)).toEqual({ data: { tickets: { totalCount: 1, nodes: [{ id: expect.any(String) }] } } });
+    } finally {
+      await unlock();
+      await new Promise((done) => http.close(done));
     }
   });
 });
