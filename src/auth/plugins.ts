@@ -1,7 +1,7 @@
 import { GraphQLError, getOperationAST, visit, type ASTVisitor, type DocumentNode, type ValidationContext } from 'graphql';
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.ts';
-import { followResponse, newRequestSqlContext, runInRequest, type ClosingResponse, type RequestBudget } from '../db/request-context.ts';
+import { followResponse, followSignal, newRequestSqlContext, runInRequest, type ClosingResponse, type RequestBudget } from '../db/request-context.ts';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, userError } from '../errors.ts';
 import { isConnectionFailure } from '../db/failures.ts';
 import { unstorableText } from '../limits.ts';
@@ -92,8 +92,7 @@ export function useRequestLifecycle(options: LifecycleOptions): Plugin {
       if (!record) return;
       const response = (serverContext as { res?: Partial<ClosingResponse> } | undefined)?.res;
       if (typeof response?.once === 'function') followResponse(record.sql, response as ClosingResponse);
-      else if (request.signal?.aborted) record.sql.clientGone();
-      else request.signal?.addEventListener('abort', record.sql.clientGone, { once: true });
+      else if (request.signal) followSignal(record.sql, request.signal);
     },
     onExecute({ args }) {
       const record = currentRequest();
@@ -148,12 +147,14 @@ const PLAIN_PATH = /^\/[A-Za-z0-9/_-]*$/;
 export function requestPath(url: string): string {
   const authority = url.indexOf('//') + 2;
   const start = url.indexOf('/', authority);
-  const query = url.indexOf('?', authority);
-  const fragment = url.indexOf('#', authority);
-  const ends = [query, fragment].filter((at) => at >= 0);
+  let end = url.length;
+  for (const mark of ['?', '#']) {
+    const at = url.indexOf(mark, authority);
+    if (at >= 0 && at < end) end = at;
+  }
   // The authority ends at the path's slash: a `?` or `#` before it means there is no path.
-  if (authority >= 2 && start >= 0 && ends.every((at) => at > start)) {
-    const path = url.slice(start, ends.length > 0 ? Math.min(...ends) : url.length);
+  if (authority >= 2 && start >= 0 && start < end) {
+    const path = url.slice(start, end);
     if (PLAIN_PATH.test(path)) return path;
   }
   return new URL(url).pathname;

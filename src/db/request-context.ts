@@ -52,8 +52,8 @@ const slot = scopeSlot<RequestSqlContext>('request SQL');
 
 /** A fresh context for one request; `signal` (if any) says when its client goes away (see clientGone). */
 export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSignal | null, budget: RequestBudget | null = null): RequestSqlContext {
-  // Two plain controllers, read cheaply by the executor and the driver: the SQL's (the
-  // deadline aborts it too) and the client's. One timer; AbortSignal.timeout and
+  // Plain controllers, read cheaply by the executor and the driver: the client's, and with
+  // a budget the SQL's (the deadline aborts it too). One timer; AbortSignal.timeout and
   // AbortSignal.any cost several times more per request.
   const client = new AbortController();
   const sql = budget ? new AbortController() : client;
@@ -84,10 +84,15 @@ export function newRequestSqlContext(statementTimeoutMs: number, signal: AbortSi
     timer.unref();
     context.finish = () => clearTimeout(timer);
   }
-  if (signal?.aborted) context.clientGone();
-  // Not removed at the end: the signal belongs to this request and goes with it.
-  else signal?.addEventListener('abort', context.clientGone, { once: true });
+  if (signal) followSignal(context, signal);
   return context;
+}
+
+/** Ties a request's context to a signal of its client (one that is already aborted counts at once). */
+export function followSignal(context: RequestSqlContext, signal: AbortSignal): void {
+  if (signal.aborted) context.clientGone();
+  // Not removed at the end: the signal belongs to this request and goes with it.
+  else signal.addEventListener('abort', context.clientGone, { once: true });
 }
 
 /** A Node response as far as telling an early close from the end of the answer goes. */
