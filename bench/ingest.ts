@@ -40,7 +40,8 @@ export interface IngestResult {
 
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
 
-function ticket(i: number, prefix: string): TicketInput {
+/** The bench's ticket number `i` (one a minute from 2025-01-01, four in five solved), external id `prefix` + i. */
+export function benchTicket(i: number, prefix: string): TicketInput {
   const start = Date.UTC(2025, 0, 1);
   const createdAt = new Date(start + i * 60_000);
   const solved = i % 5 !== 0;
@@ -66,6 +67,37 @@ async function writeLines(path: string, count: number, line: (i: number) => stri
   await once(out, 'finish');
 }
 
+/** Writes the generic CSV of `rows` bench tickets and its mapping file into `dir` (what the CSV import lines read). */
+export async function writeBenchCsv(dir: string, rows: number): Promise<{ csv: string; mapping: string }> {
+  const csv = join(dir, 'bench.csv');
+  await writeLines(
+    csv,
+    rows,
+    (i) => {
+      const t = benchTicket(i, '');
+      return (
+        `${t.externalId},${t.subject},${t.channel},${t.priority},${t.status},${t.createdAt.toISOString()},` +
+        `${t.firstResponseAt?.toISOString()},${t.solvedAt?.toISOString() ?? ''},agent-${i % 50},team-${i % 5},customer-${i % 20000},` +
+        `t${i % 10},${t.solvedAt ? 1 + (i % 5) : ''}`
+      );
+    },
+    'id,subject,channel,priority,status,created,first_reply,solved,agent,team,customer,tags,csat',
+  );
+  const mapping = join(dir, 'map.json');
+  writeFileSync(
+    mapping,
+    JSON.stringify({
+      idPrefix: 'C',
+      columns: {
+        id: 'externalId', subject: 'subject', channel: 'channel', priority: 'priority', status: 'status',
+        created: 'createdAt', first_reply: 'firstResponseAt', solved: 'solvedAt', agent: 'assignee',
+        team: 'team', customer: 'customer', tags: 'tags', csat: 'csat',
+      },
+    }),
+  );
+  return { csv, mapping };
+}
+
 /** Zendesk pages of 1000 tickets with their side-loads, one page per line (what the sync reads). */
 export async function writeZendeskPages(path: string, rows: number): Promise<void> {
   const pages = Math.ceil(rows / 1000);
@@ -73,7 +105,7 @@ export async function writeZendeskPages(path: string, rows: number): Promise<voi
     const tickets = [];
     const metricSets = [];
     for (let i = p * 1000; i < Math.min(rows, (p + 1) * 1000); i += 1) {
-      const t = ticket(i, '');
+      const t = benchTicket(i, '');
       tickets.push({
         id: i + 1,
         via: { channel: t.channel.toLowerCase() === 'phone' ? 'voice' : t.channel.toLowerCase() },
@@ -125,7 +157,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
     for (const label of ['engine upsertTickets, new rows', 'engine upsertTickets, unchanged rows']) {
       await time(label, rows, async () => {
         for (let from = 0; from < rows; from += 1000) {
-          const batch = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => ticket(from + k, 'E'));
+          const batch = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => benchTicket(from + k, 'E'));
           await db.driver.transaction((tx) => upsertTicketsIn(tx, batch));
         }
       });
@@ -144,7 +176,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
         Array.from({ length: inFlight }, async () => {
           for (let from = next; from < rows; from = next) {
             next += 1000;
-            const input = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => ticket(from + k, prefix));
+            const input = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => benchTicket(from + k, prefix));
             const response = await fetch(endpoint, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
@@ -166,32 +198,7 @@ export async function runIngestBenchmark(options: { rows?: number; url?: string 
       await yoga.dispose();
     }
     // 3. The CLI's path.
-    const csv = join(dir, 'bench.csv');
-    await writeLines(
-      csv,
-      rows,
-      (i) => {
-        const t = ticket(i, '');
-        return (
-          `${t.externalId},${t.subject},${t.channel},${t.priority},${t.status},${t.createdAt.toISOString()},` +
-          `${t.firstResponseAt?.toISOString()},${t.solvedAt?.toISOString() ?? ''},agent-${i % 50},team-${i % 5},customer-${i % 20000},` +
-          `t${i % 10},${t.solvedAt ? 1 + (i % 5) : ''}`
-        );
-      },
-      'id,subject,channel,priority,status,created,first_reply,solved,agent,team,customer,tags,csat',
-    );
-    const mapping = join(dir, 'map.json');
-    writeFileSync(
-      mapping,
-      JSON.stringify({
-        idPrefix: 'C',
-        columns: {
-          id: 'externalId', subject: 'subject', channel: 'channel', priority: 'priority', status: 'status',
-          created: 'createdAt', first_reply: 'firstResponseAt', solved: 'solvedAt', agent: 'assignee',
-          team: 'team', customer: 'customer', tags: 'tags', csat: 'csat',
-        },
-      }),
-    );
+    const { csv, mapping } = await writeBenchCsv(dir, rows);
     const ndjson = join(dir, 'zendesk.ndjson');
     await writeZendeskPages(ndjson, rows);
     const { parseImportArgs, runImport } = await import('../src/ingest/cli.ts');
