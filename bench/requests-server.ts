@@ -1,9 +1,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { resolve } from 'node:path';
+import { answerProfileRequests } from './peer-server.ts';
 
 // One server process of bench/requests.ts: the Supportgraph tree at SG_ROOT (this one,
 // or an older checkout for a before/after comparison) serving the bench database in the
@@ -47,25 +46,7 @@ for (const production of [false, true].filter((p) => modes.includes(p ? 'product
   ports[production ? 'production' : 'development'] = (http.address() as AddressInfo).port;
   servers.push(http);
 }
-// BENCH_PROFILE: the parent starts a CPU profile after the warm-up and stops it at the
-// end, so the profile shows the steady state, not module loading.
-const session = new Session();
-session.connect();
-const post = (method: string, params?: object) =>
-  new Promise<unknown>((done, fail) => session.post(method, params ?? {}, (error, result) => (error ? fail(error) : done(result))));
-process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
-  void (async () => {
-    if (message.profile === 'start') {
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 200 });
-      await post('Profiler.start');
-    } else if (message.profile === 'stop' && message.file) {
-      const { profile } = (await post('Profiler.stop')) as { profile: object };
-      writeFileSync(message.file, JSON.stringify(profile));
-    }
-    process.send?.({ profiled: message.profile });
-  })();
-});
+answerProfileRequests();
 process.send?.({ ports });
 process.on('disconnect', () => {
   void (async () => {

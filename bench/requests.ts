@@ -199,8 +199,8 @@ async function main(): Promise<void> {
       }
     }
     if (PROFILE_DIR) {
-      for (const s of started) await ask(s.child, { profile: 'stop', file: `${PROFILE_DIR}/${s.tree.label}-${s.mode ?? 'peer'}.cpuprofile` });
-      console.log(`CPU profiles of the measured rounds in ${PROFILE_DIR}/<tree>-<mode>.cpuprofile`);
+      for (const s of started) await ask(s.child, { profile: 'stop', file: `${PROFILE_DIR}/${s.tree.label}${s.mode ? `-${s.mode}` : ''}.cpuprofile` });
+      console.log(`CPU profiles of the measured rounds in ${PROFILE_DIR}/<tree>[-<mode>].cpuprofile`);
     }
   } finally {
     for (const s of started) {
