@@ -31,3 +31,14 @@ export function runInSlot<T, R>(slot: ScopeSlot<T>, value: T | undefined, work: 
 export function slotValue<T>(slot: ScopeSlot<T>): T | undefined {
   return storage.getStore()?.[slot.key] as T | undefined;
 }
+
+/**
+ * Captures the scope of the code running now and returns a runner that puts `work` back
+ * in it: for work a request starts but something else drives later, such as the pages of
+ * a streamed export, which the response's reader pulls from outside the request's awaits.
+ * Captured outside any scope, the runner leaves `work` in its caller's.
+ */
+export function captureScope(): <R>(work: () => R) => R {
+  const frame = storage.getStore();
+  return frame === undefined ? (work) => work() : (work) => storage.run(frame, work);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runInSlot, scopeSlot, slotValue } from '../src/request-scope.ts';
+import { captureScope, runInSlot, scopeSlot, slotValue } from '../src/request-scope.ts';
 import { currentRequestSql, newRequestSqlContext, outsideRequest, runInRequest } from '../src/db/request-context.ts';
 import { currentRequest, runWithRequest, type RequestRecord } from '../src/auth/request.ts';
 import { collectAnalyticsPaths, reportAnalyticsPaths, type AnalyticsPathReport } from '../src/analytics/rollups/report.ts';
@@ -22,6 +22,22 @@ describe('request scope: one AsyncLocalStorage, a slot per module', () => {
     );
     expect(seen).toEqual(['inner', 7, 'outer', 7]);
     expect(slotValue(a)).toBeUndefined();
+  });
+
+  it('puts work that something else drives later back in the scope it was captured in', async () => {
+    const slot = scopeSlot<string>('captured');
+    // Captured inside a scope, run from outside it (as a response reader pulls a page).
+    const later = runInSlot(slot, 'request', () => captureScope());
+    expect(slotValue(slot)).toBeUndefined();
+    const seen = await later(async () => {
+      await tick();
+      return slotValue(slot);
+    });
+    expect(seen).toBe('request');
+    expect(slotValue(slot)).toBeUndefined();
+    // Captured outside any scope: the runner changes nothing; the work keeps its caller's.
+    const bare = captureScope();
+    expect(runInSlot(slot, 'other', () => bare(() => slotValue(slot)))).toBe('other');
   });
 
   it('gives concurrent flows their own values', async () => {

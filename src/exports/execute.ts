@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import { IANAZone } from 'luxon';
 import { badInput, userError } from '../errors.ts';
+import { captureScope } from '../request-scope.ts';
 import type { Context } from '../schema/context.ts';
 import type { SupportgraphServer } from '../server.ts';
 import { valueAt } from './flatten.ts';
@@ -100,6 +101,10 @@ export async function prepareQuery(
   const pageVariables = (after: string | null): Record<string, unknown> =>
     paging ? { ...variables, [paging.afterVariable]: after } : variables;
   const first = await run(enveloped, plan.document, contextValue, pageVariables(paging?.initialAfter ?? null));
+  // Later pages run in the request's scope too (its statement timeout, cancellation when
+  // the client leaves, statement counts): a CSV response's reader pulls them from
+  // outside it, so without this they ran with none of these.
+  const inRequestScope = captureScope();
 
   async function* pages(): AsyncGenerator<unknown> {
     let data = first;
@@ -115,7 +120,7 @@ export async function prepareQuery(
       seen = cursor;
       // A fresh loader cache per page: memory stays flat however many pages follow.
       contextValue.loaders.clear();
-      data = await run(enveloped, plan.document, contextValue, pageVariables(cursor));
+      data = await inRequestScope(() => run(enveloped, plan.document, contextValue, pageVariables(cursor)));
       yield data;
     }
   }
