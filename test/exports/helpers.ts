@@ -1,6 +1,8 @@
 import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/db/client.ts';
-import type { SupportgraphServer } from '../../src/server.ts';
+import { createServer, type SupportgraphServer } from '../../src/server.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 /** Fixture ids by external id. */
 export interface Fixture {
@@ -91,6 +93,23 @@ export async function seedBulkTickets(db: Database, count: number, subject = 'Bu
        FROM generate_series(1, $1::int) AS i`,
     [count, subject],
   );
+}
+
+/**
+ * A test file's database of `count` bulk tickets (seedBulkTickets) and a server on it:
+ * opened before the file's tests, destroyed after them. Read its fields inside tests.
+ */
+export function bulkTicketsFixture(count: number): { readonly db: TestDatabase; readonly server: SupportgraphServer } {
+  const fixture = {} as { db: TestDatabase; server: SupportgraphServer };
+  beforeAll(async () => {
+    fixture.db = await openTestDatabase();
+    await seedBulkTickets(fixture.db, count);
+    fixture.server = createServer({ db: fixture.db });
+  });
+  afterAll(async () => {
+    await fixture.db?.destroy();
+  });
+  return fixture;
 }
 
 /** POSTs an export request to the in-process server. */

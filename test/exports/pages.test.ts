@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { EXPORT_PAGE_SIZE } from '../../src/exports/plan.ts';
-import { createServer, type SupportgraphServer } from '../../src/server.ts';
-import { lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { parseCsv, postExport, seedBulkTickets } from './helpers.ts';
+import { createServer } from '../../src/server.ts';
+import { lockTableElsewhere } from '../helpers/db.ts';
+import { bulkTicketsFixture, parseCsv, postExport } from './helpers.ts';
 
 // Every page of a streamed export executes in its request's scope: under the request's
 // statement timeout and cancellation signal. The executor leaves an abort listener on
@@ -16,18 +16,7 @@ const PAGES = 15;
 const ROWS = PAGES * EXPORT_PAGE_SIZE - 7;
 const QUERY = '{ tickets(orderBy: { field: CREATED_AT, direction: ASC }) { nodes { externalId } } }';
 
-let db: TestDatabase;
-let server: SupportgraphServer;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-  await seedBulkTickets(db, ROWS);
-  server = createServer({ db });
-});
-
-afterAll(async () => {
-  await db?.destroy();
-});
+const bulk = bulkTicketsFixture(ROWS);
 
 /** Runs `work` and returns the messages of the listener-leak warnings emitted meanwhile. */
 async function leakWarnings(work: () => Promise<void>): Promise<string[]> {
@@ -50,7 +39,7 @@ describe(`exports of ${PAGES} pages`, () => {
   it.each(['xlsx', 'csv'] as const)('%s: every row once, and no listener-leak warning', async (format) => {
     let ids: string[] = [];
     const warnings = await leakWarnings(async () => {
-      const response = await postExport(server, { query: QUERY, format });
+      const response = await postExport(bulk.server, { query: QUERY, format });
       expect(response.status).toBe(200);
       const bytes = Buffer.from(await response.arrayBuffer());
       if (format === 'csv') {
@@ -69,12 +58,12 @@ describe(`exports of ${PAGES} pages`, () => {
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('later pages of a CSV export (PostgreSQL: statement timeouts)', () => {
   it("run under the request's statement timeout: a page blocked by a lock fails the export instead of waiting", async () => {
-    const timed = createServer({ db, config: { queryTimeoutMs: 300 } });
+    const timed = createServer({ db: bulk.db, config: { queryTimeoutMs: 300 } });
     const response = await postExport(timed, { query: QUERY, format: 'csv' });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     expect((await reader.read()).done).toBe(false);
-    const unlock = await lockTableElsewhere(db, 'Ticket');
+    const unlock = await lockTableElsewhere(bulk.db, 'Ticket');
     try {
       const rest = (async () => {
         for (;;) if ((await reader.read()).done) return 'completed';
@@ -87,7 +76,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('later pages of a CSV export (Po
       await unlock();
       await reader.cancel().catch(() => undefined);
     }
-    const waiting = await db.driver.query<{ n: number }>(
+    const waiting = await bulk.db.driver.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
     );
     expect(waiting[0].n).toBe(0);

@@ -1,27 +1,14 @@
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type SupportgraphServer } from '../../src/server.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { postExport, seedBulkTickets } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bulkTicketsFixture, postExport } from './helpers.ts';
 
 const ROWS = 100_000;
 // XLSX costs more CPU per row; a quarter of the rows shows the same streaming behaviour.
 const XLSX_ROWS = 25_000;
 const MEMORY_LIMIT = 300 * 1024 * 1024;
 
-let db: TestDatabase;
-let server: SupportgraphServer;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-  await seedBulkTickets(db, ROWS);
-  server = createServer({ db });
-});
-
-afterAll(async () => {
-  await db?.destroy();
-});
+const bulk = bulkTicketsFixture(ROWS);
 
 // Every ticket of the test database (all bulk), oldest first: an index scan per page.
 const QUERY = `{ tickets(orderBy: { field: CREATED_AT, direction: ASC }) {
@@ -60,9 +47,9 @@ async function drain(response: Response, before: number, onFirstChunk: () => voi
 
 describe('large exports stream', () => {
   it(`exports ${ROWS.toLocaleString('en')} tickets as CSV: first bytes before paging ends, memory under 300 MB`, async () => {
-    const statementsBefore = db.statementCount();
+    const statementsBefore = bulk.db.statementCount();
     const rssBefore = process.memoryUsage().rss;
-    const response = await postExport(server, { query: QUERY, format: 'csv' });
+    const response = await postExport(bulk.server, { query: QUERY, format: 'csv' });
     expect(response.status).toBe(200);
     let statementsAtFirstChunk = 0;
     let lines = 0;
@@ -72,7 +59,7 @@ describe('large exports stream', () => {
       response,
       rssBefore,
       () => {
-        statementsAtFirstChunk = db.statementCount() - statementsBefore;
+        statementsAtFirstChunk = bulk.db.statementCount() - statementsBefore;
       },
       (chunk) => {
         const text = tail + decoder.decode(chunk, { stream: true });
@@ -82,7 +69,7 @@ describe('large exports stream', () => {
         if (lines === parts.length) expect(parts[0]).toBe('External ID,Subject,Channel,Status,Created at,Tags,Agent replies');
       },
     );
-    const statements = db.statementCount() - statementsBefore;
+    const statements = bulk.db.statementCount() - statementsBefore;
     // Header plus one line per ticket; the last line ends with CRLF too.
     expect(lines).toBe(ROWS + 1);
     expect(tail).toBe('');
@@ -93,9 +80,9 @@ describe('large exports stream', () => {
   }, 600_000);
 
   it(`exports ${XLSX_ROWS.toLocaleString('en')} tickets as XLSX, streaming, with memory under 300 MB`, async () => {
-    const statementsBefore = db.statementCount();
+    const statementsBefore = bulk.db.statementCount();
     const rssBefore = process.memoryUsage().rss;
-    const response = await postExport(server, { query: XLSX_QUERY, format: 'xlsx' });
+    const response = await postExport(bulk.server, { query: XLSX_QUERY, format: 'xlsx' });
     expect(response.status).toBe(200);
     let statementsAtFirstChunk = 0;
     const chunks: Uint8Array[] = [];
@@ -103,12 +90,12 @@ describe('large exports stream', () => {
       response,
       rssBefore,
       () => {
-        statementsAtFirstChunk = db.statementCount() - statementsBefore;
+        statementsAtFirstChunk = bulk.db.statementCount() - statementsBefore;
       },
       (chunk) => chunks.push(chunk),
     );
     // The zip stream starts while pages are still being fetched.
-    expect(statementsAtFirstChunk).toBeLessThan((db.statementCount() - statementsBefore) / 2);
+    expect(statementsAtFirstChunk).toBeLessThan((bulk.db.statementCount() - statementsBefore) / 2);
     expect(growth).toBeLessThan(MEMORY_LIMIT);
     // Read it back with a streaming reader and count the rows.
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(Buffer.concat(chunks)), {});
