@@ -147,11 +147,9 @@ const PLAIN_PATH = /^\/[A-Za-z0-9/_-]*$/;
 export function requestPath(url: string): string {
   const authority = url.indexOf('//') + 2;
   const start = url.indexOf('/', authority);
-  let end = url.length;
-  for (const mark of ['?', '#']) {
-    const at = url.indexOf(mark, authority);
-    if (at >= 0 && at < end) end = at;
-  }
+  const query = url.indexOf('?', authority);
+  const fragment = url.indexOf('#', authority);
+  const end = Math.min(query < 0 ? url.length : query, fragment < 0 ? url.length : fragment);
   // The authority ends at the path's slash: a `?` or `#` before it means there is no path.
   if (authority >= 2 && start >= 0 && start < end) {
     const path = url.slice(start, end);

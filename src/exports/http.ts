@@ -151,12 +151,12 @@ export function useExports(options: ExportsPluginOptions): Plugin<{ exports?: Ex
       }
       try {
         if (isExport) {
-          // Each page of a streamed export executes under the request's cancellation
-          // signal (useRequestCancellation: the record's clientSignal, else the request's)
-          // and the executor leaves an abort listener on it until the request ends; a
-          // thousand pages are expected, and Node warned of a leak from the 11th on.
+          // Each page of a streamed export executes under the request's clientSignal (what
+          // useRequestCancellation hands the executor), which leaves an abort listener on
+          // it until the request ends; a thousand pages are expected, and Node warned of a
+          // leak from the 11th on.
           const clientSignal = currentRequest()?.sql.clientSignal;
-          setMaxListeners(0, ...(clientSignal ? [request.signal, clientSignal] : [request.signal]));
+          if (clientSignal) setMaxListeners(0, clientSignal);
           const params = await readParams(request, url);
           const extra = serverContext && typeof serverContext === 'object' ? (serverContext as Record<string, unknown>) : {};
           const file = await openExport(

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequestSqlContext, runInRequest } from '../../src/db/request-context.ts';
-import { lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { activeStatements, lockTableElsewhere, openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { gqlClient } from '../helpers/graphql.ts';
 import { captureLogger } from './helpers.ts';
 
@@ -26,13 +26,7 @@ afterAll(async () => {
 });
 
 /** Statements of this database (other than ours) waiting for a lock right now. */
-async function waitingStatements(): Promise<string[]> {
-  const rows = await db.driver.query<{ query: string }>(
-    `SELECT query FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
-  );
-  return rows.map((row) => row.query);
-}
+const waitingStatements = () => activeStatements(db);
 
 async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
   const until = Date.now() + ms;

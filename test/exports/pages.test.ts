@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { EXPORT_PAGE_SIZE } from '../../src/exports/plan.ts';
 import { createServer } from '../../src/server.ts';
-import { lockTableElsewhere } from '../helpers/db.ts';
+import { activeStatements, lockTableElsewhere } from '../helpers/db.ts';
 import { bulkTicketsFixture, parseCsv, postExport } from './helpers.ts';
 
 // Every page of a streamed export executes in its request's scope: under the request's
@@ -76,9 +76,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('later pages of a CSV export (Po
       await unlock();
       await reader.cancel().catch(() => undefined);
     }
-    const waiting = await bulk.db.driver.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
-    );
-    expect(waiting[0].n).toBe(0);
+    expect(await activeStatements(bulk.db)).toEqual([]);
   });
 });

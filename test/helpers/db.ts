@@ -51,3 +51,12 @@ export async function lockTableElsewhere(db: Database, table: string): Promise<(
     await locker.end().catch(() => undefined);
   };
 }
+
+/** Statements of `db`'s PostgreSQL database (other than this session's) running or waiting right now. */
+export async function activeStatements(db: Database): Promise<string[]> {
+  const rows = await db.driver.query<{ query: string }>(
+    `SELECT query FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
+  );
+  return rows.map((row) => row.query);
+}
